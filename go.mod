@@ -1,0 +1,13 @@
+module sonar-preflight
+
+go 1.26.8
+
+require (
+	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
+	github.com/google/go-github/v60 v60.0.0 // indirect
+	github.com/mattn/go-colorable v0.1.14 // indirect
+	github.com/mattn/go-isatty v0.0.20 // indirect
+	github.com/rs/zerolog v1.35.1 // indirect
+	github.com/sethvargo/go-envconfig v1.4.3 // indirect
+	golang.org/x/sys v0.29.0 // indirect
+)

@@ -1,0 +1,86 @@
+// Package config turns the pipeline's environment (task inputs, service
+// connection, predefined variables) and the command line into one validated
+// Config. It does no network I/O, and it reports every problem at once.
+package config
+
+import (
+	"time"
+
+	"sonar-preflight/internal/secret"
+)
+
+// Config is everything a preflight run needs to know.
+type Config struct {
+	SonarURL   string        // absolute http(s), no user info, no trailing slash
+	SonarToken secret.Secret // user token (squ_) preferred
+	AdminToken secret.Secret // optional; admin-only checks fall back to SonarToken
+	ProjectKey string
+
+	AzurePAT    secret.Secret // optional: enables the azdo.* checks
+	GitHubToken secret.Secret // optional: enables github.repo
+
+	FailOn  string        // "error" or "warning"
+	Timeout time.Duration // overall deadline
+	Format  string        // auto|azp|text|json|markdown (resolved: never "auto")
+	Debug   bool
+
+	Pipeline Pipeline
+	Proxy    Proxy
+	CAFiles  []string // extra PEM bundles (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE)
+
+	// Sources names where each value came from ("--flag", "INPUT_X", "ENV"),
+	// keyed by the field's meaning, for debug output and messages.
+	Sources map[string]string
+
+	// Problems lists every configuration problem found; Config is usable
+	// only when it is empty.
+	Problems []Problem
+}
+
+// Pipeline is what the pipeline says about where it runs. Any field may be
+// empty: on a laptop there is no pipeline, and in classic release pipelines
+// the repository variables describe the primary artifact or are absent.
+type Pipeline struct {
+	InPipeline    bool   // TF_BUILD=True
+	CollectionURI string // SYSTEM_TEAMFOUNDATIONCOLLECTIONURI, else SYSTEM_COLLECTIONURI
+	TeamProject   string // SYSTEM_TEAMPROJECT
+	RepoName      string // BUILD_REPOSITORY_NAME
+	RepoProvider  string // BUILD_REPOSITORY_PROVIDER: TfsGit, GitHub, GitHubEnterprise, Git, Bitbucket, Svn, TfsVersionControl
+	RepoURI       string // BUILD_REPOSITORY_URI
+	Reason        string // BUILD_REASON
+	PullRequestID string // SYSTEM_PULLREQUEST_PULLREQUESTID
+	HostType      string // SYSTEM_HOSTTYPE: build, release, deployment
+	TempDir       string // AGENT_TEMPDIRECTORY
+}
+
+// Proxy is the agent's proxy configuration, or the standard variables'.
+type Proxy struct {
+	URL      string
+	Username string
+	Password secret.Secret
+	Bypass   []string // regular expressions matched against the host, case-insensitively
+	// Standard variables, used when the agent's are absent.
+	HTTPSProxy string
+	HTTPProxy  string
+	NoProxy    string
+}
+
+// Problem is one configuration error, naming the variable or input to fix.
+type Problem struct {
+	Field   string // meaning, e.g. "SonarQube URL"
+	Source  string // the variable or input it came from, e.g. "INPUT_PROJECTKEY"
+	Message string
+	Remedy  string
+}
+
+// Secrets returns every credential of the configuration, for registration
+// with the pipeline's masker and for scrubbing output.
+func (c *Config) Secrets() []string {
+	var out []string
+	for _, s := range []secret.Secret{c.SonarToken, c.AdminToken, c.AzurePAT, c.GitHubToken, c.Proxy.Password} {
+		if !s.Empty() {
+			out = append(out, s.Value())
+		}
+	}
+	return out
+}

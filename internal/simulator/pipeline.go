@@ -1,0 +1,27 @@
+package simulator
+
+// The simulated organization, project and repository. A healthy scenario
+// binds the SonarQube project to exactly these.
+const (
+	defaultOrg        = "contoso"
+	defaultProject    = "Fabrikam"
+	defaultRepo       = "web-app"
+	defaultProjectKey = "fabrikam-web-app"
+	defaultAlmKey     = "ado"
+	defaultOrgURL     = "https://dev.azure.com/" + defaultOrg
+)
+
+// defaultPipelineEnv is what an Azure Pipelines agent passes to a task in a
+// pull-request build of an Azure Repos repository.
+func defaultPipelineEnv(sc Scenario) map[string]string {
+	return map[string]string{
+		"SYSTEM_TEAMFOUNDATIONCOLLECTIONURI": defaultOrgURL + "/",
+		"SYSTEM_COLLECTIONURI":               defaultOrgURL + "/",
+		"SYSTEM_TEAMPROJECT":                 defaultProject,
+		"BUILD_REPOSITORY_NAME":              defaultRepo,
+		"BUILD_REPOSITORY_PROVIDER":          "TfsGit",
+		"BUILD_REPOSITORY_URI":               defaultOrgURL + "/" + defaultProject + "/_git/" + defaultRepo,
+		"BUILD_REASON":                       "PullRequest",
+		"SYSTEM_PULLREQUEST_PULLREQUESTID":   "42",
+	}
+}

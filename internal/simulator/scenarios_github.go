@@ -1,0 +1,3 @@
+package simulator
+
+func githubScenarios() []Scenario { return nil }

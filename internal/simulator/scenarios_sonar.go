@@ -1,0 +1,3 @@
+package simulator
+
+func sonarScenarios() []Scenario { return nil }

@@ -1,0 +1,233 @@
+// Package simulator serves a simulated SonarQube, Azure DevOps and GitHub on
+// loopback, scenario by scenario, answering the way the real services answer
+// (status, headers, bodies from shared/reference). Tests and `demo` use it.
+//
+// SonarQube listens on plain HTTP at 127.0.0.1 (optionally under a context
+// path). Azure DevOps and GitHub listen on one TLS port each and are reached
+// under their real host names (dev.azure.com, {org}.visualstudio.com,
+// vssps.dev.azure.com, vsaex.dev.azure.com, app.vssps.visualstudio.com,
+// api.github.com, an on-premises host, a GitHub Enterprise host) through a
+// resolve map (like curl --resolve) and a CA that the simulator generates.
+package simulator
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Scenario describes how each simulated service behaves and what the
+// preflight must conclude.
+type Scenario struct {
+	Name    string
+	Summary string
+	Sonar   Sonar  // see sonar.go
+	Azdo    Azdo   // see azdo.go
+	GitHub  GitHub // see github.go
+	// Env is laid over the default pipeline environment. Values may use the
+	// placeholders {{sonar}} (SonarQube base URL, with context path) and
+	// {{token}}, {{admintoken}}, {{pat}}, {{ghtoken}} (the run's secrets).
+	// An empty value removes the variable.
+	Env map[string]string
+	// Expect maps check ids to the status they must finish with.
+	Expect map[string]string
+}
+
+// Options tune a simulator run.
+type Options struct {
+	// Dir receives the generated CA bundle (ca.pem). Required.
+	Dir string
+	// Latency is added to every request, to measure the preflight's
+	// concurrency against a network-like delay.
+	Latency time.Duration
+}
+
+// Servers is a running simulator.
+type Servers struct {
+	Scenario Scenario
+	SonarURL string   // base URL including any context path
+	CAFile   string   // PEM bundle that trusts the TLS servers
+	Resolve  []string // "host:port:addr" entries routing real host names to loopback
+
+	Token      string // SonarQube user token accepted by the simulator
+	AdminToken string // SonarQube admin token
+	PAT        string // Azure DevOps PAT (the one SonarQube's record holds unless the scenario says otherwise)
+	GHToken    string // GitHub token
+
+	servers []*httptest.Server
+	log     *RequestLog
+}
+
+// RequestLog records every request the simulator served.
+type RequestLog struct {
+	mu      sync.Mutex
+	entries []string // "METHOD host/path?query"
+}
+
+func (l *RequestLog) add(r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = append(l.entries, r.Method+" "+r.Host+r.URL.RequestURI())
+}
+
+// Entries returns the requests served so far, in arrival order.
+func (l *RequestLog) Entries() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.entries...)
+}
+
+// Requests returns the log of served requests.
+func (s *Servers) Requests() []string { return s.log.Entries() }
+
+// Start runs the scenario's servers on loopback.
+func Start(sc Scenario, opts Options) (*Servers, error) {
+	if opts.Dir == "" {
+		return nil, fmt.Errorf("simulator: Options.Dir is required")
+	}
+	s := &Servers{
+		Scenario:   sc,
+		Token:      "squ_" + randHex(20),
+		AdminToken: "squ_" + randHex(20),
+		PAT:        randPAT(),
+		GHToken:    "ghp_" + randHex(18),
+		log:        &RequestLog{},
+	}
+	ca, err := newAuthority()
+	if err != nil {
+		return nil, err
+	}
+	s.CAFile = filepath.Join(opts.Dir, "ca.pem")
+	if err := os.WriteFile(s.CAFile, ca.certPEM, 0o644); err != nil {
+		return nil, fmt.Errorf("simulator: write CA bundle: %w", err)
+	}
+	wrap := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.log.add(r)
+			if opts.Latency > 0 {
+				t := time.NewTimer(opts.Latency)
+				select {
+				case <-t.C:
+				case <-r.Context().Done():
+					t.Stop()
+					return
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+
+	sonar := httptest.NewServer(wrap(newSonarHandler(sc.Sonar, s)))
+	s.servers = append(s.servers, sonar)
+	s.SonarURL = sonar.URL + strings.TrimRight(sc.Sonar.ContextPath, "/")
+
+	for _, svc := range []struct {
+		hosts   []string
+		handler http.Handler
+	}{
+		{azdoHosts(sc.Azdo), newAzdoHandler(sc.Azdo, s)},
+		{githubHosts(sc.GitHub), newGitHubHandler(sc.GitHub, s)},
+	} {
+		if len(svc.hosts) == 0 {
+			continue
+		}
+		srv := httptest.NewUnstartedServer(wrap(svc.handler))
+		cert, err := ca.leaf(svc.hosts)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		srv.TLS = tlsConfig(cert)
+		srv.StartTLS()
+		s.servers = append(s.servers, srv)
+		addr := srv.Listener.Addr().String()
+		for _, h := range svc.hosts {
+			s.Resolve = append(s.Resolve, h+":443:"+addr)
+		}
+	}
+	sort.Strings(s.Resolve)
+	return s, nil
+}
+
+// Close stops every server.
+func (s *Servers) Close() {
+	for _, srv := range s.servers {
+		srv.CloseClientConnections()
+		srv.Close()
+	}
+}
+
+// Env returns the complete environment a preflight run sees in this
+// scenario: the default pipeline variables, the scenario's overrides, and
+// the routing to the simulator (SONAR_PREFLIGHT_RESOLVE, SSL_CERT_FILE).
+func (s *Servers) Env() map[string]string {
+	env := map[string]string{
+		"SONAR_HOST_URL":          s.SonarURL,
+		"SONAR_TOKEN":             s.Token,
+		"SONAR_PROJECT_KEY":       defaultProjectKey,
+		"SONAR_PREFLIGHT_RESOLVE": strings.Join(s.Resolve, ","),
+		"SSL_CERT_FILE":           s.CAFile,
+	}
+	for k, v := range defaultPipelineEnv(s.Scenario) {
+		env[k] = v
+	}
+	repl := strings.NewReplacer(
+		"{{sonar}}", s.SonarURL,
+		"{{token}}", s.Token,
+		"{{admintoken}}", s.AdminToken,
+		"{{pat}}", s.PAT,
+		"{{ghtoken}}", s.GHToken,
+	)
+	for k, v := range s.Scenario.Env {
+		if v == "" {
+			delete(env, k)
+			continue
+		}
+		env[k] = repl.Replace(v)
+	}
+	return env
+}
+
+// Getenv adapts Env to a lookup function.
+func (s *Servers) Getenv() func(string) string {
+	env := s.Env()
+	return func(k string) string { return env[k] }
+}
+
+// Serve blocks until ctx is done, then closes the servers.
+func (s *Servers) Serve(ctx context.Context) {
+	<-ctx.Done()
+	s.Close()
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+// randPAT returns a value of the shape of a new Azure DevOps PAT: 84
+// characters with the AZDO signature at positions 76-80.
+func randPAT() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 84)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	copy(b[76:80], "AZDO")
+	return string(b)
+}
