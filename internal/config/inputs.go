@@ -1,0 +1,25 @@
+package config
+
+// Input is one task input of the Azure DevOps task and the variables that
+// carry the same value outside a task.
+type Input struct {
+	Name     string // task.json input name
+	Env      string // what the agent sets: INPUT_<NAME upper-cased>
+	Plain    string // plain environment variable for the CLI and other CI systems ("" if none)
+	Flag     string // command-line flag ("" if none)
+	Meaning  string
+	Secret   bool
+	Required bool
+}
+
+// Inputs is the contract between task.json and the binary: every task input
+// is read here, and packaging tests check task.json against this list.
+var Inputs = []Input{
+	{Name: "SonarQube", Env: "INPUT_SONARQUBE", Plain: "SONAR_HOST_URL / SONAR_TOKEN", Meaning: "SonarQube service connection (server URL and token)", Required: true},
+	{Name: "projectKey", Env: "INPUT_PROJECTKEY", Plain: "SONAR_PROJECT_KEY", Flag: "--project-key", Meaning: "SonarQube project key", Required: true},
+	{Name: "adminToken", Env: "INPUT_ADMINTOKEN", Plain: "SONAR_ADMIN_TOKEN", Meaning: "token with Administer System for the admin-only checks", Secret: true},
+	{Name: "azureDevOpsPat", Env: "INPUT_AZUREDEVOPSPAT", Plain: "AZURE_DEVOPS_EXT_PAT", Meaning: "the Azure DevOps PAT that SonarQube's configuration record holds", Secret: true},
+	{Name: "gitHubToken", Env: "INPUT_GITHUBTOKEN", Plain: "GITHUB_TOKEN", Meaning: "a GitHub token to check the repository's visibility", Secret: true},
+	{Name: "failOn", Env: "INPUT_FAILON", Plain: "SONAR_PREFLIGHT_FAIL_ON", Flag: "--fail-on", Meaning: "verdict that fails the step: error or warning"},
+	{Name: "timeout", Env: "INPUT_TIMEOUT", Plain: "SONAR_PREFLIGHT_TIMEOUT", Flag: "--timeout", Meaning: "overall deadline in seconds"},
+}
