@@ -26,7 +26,8 @@ type Config struct {
 
 	Pipeline Pipeline
 	Proxy    Proxy
-	CAFiles  []string // extra PEM bundles (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE)
+	CAFiles  []string // extra PEM bundles (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO)
+	Resolve  []string // host:port:address overrides, like curl --resolve (SONAR_PREFLIGHT_RESOLVE, --resolve)
 
 	// Sources names where each value came from ("--flag", "INPUT_X", "ENV"),
 	// keyed by the field's meaning, for debug output and messages.
