@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Cross-builds sonar-preflight for the five agent platforms into the task
+# folder, then packages the Azure DevOps extension (.vsix) with tfx-cli.
+#
+# Usage: scripts/build.sh [binaries|vsix|all]        (default: all)
+#
+# Environment:
+#   VERSION    version stamped into the binaries (default: git describe, else "dev");
+#              a release version (1.2.3 or v1.2.3) must equal the manifests' version
+#   COMMIT     commit stamped into the binaries (default: git rev-parse --short HEAD)
+#   STAGE_DIR  folder the extension is assembled in (default: the repository itself);
+#              tests point it at a temporary folder so the work tree stays clean
+#   DIST_DIR   folder that receives the .vsix (default: dist)
+#   TFX        tfx executable (default: tools/node_modules/.bin/tfx, which
+#              `bash scripts/setup-node.sh` installs)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+what="${1:-all}"
+case "$what" in
+binaries | vsix | all) ;;
+*)
+	echo "usage: scripts/build.sh [binaries|vsix|all]" >&2
+	exit 2
+	;;
+esac
+
+task=task/SonarQubePreflightV1
+stage="${STAGE_DIR:-$root}"
+dist="${DIST_DIR:-$root/dist}"
+tfx="${TFX:-$root/tools/node_modules/.bin/tfx}"
+# Azure DevOps Server refuses extensions larger than this.
+max_vsix_bytes=$((25 * 1024 * 1024))
+
+version="${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}"
+version="${version#v}"
+commit="${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+
+manifest_version="$(node -p 'require("./vss-extension.json").version')"
+task_version="$(node -p 'const v = require("./'"$task"'/task.json").version; [v.Major, v.Minor, v.Patch].join(".")')"
+if [[ "$manifest_version" != "$task_version" ]]; then
+	# The agent caches tasks by version: a new extension with an old task
+	# version would keep running the old binaries.
+	echo "build: vss-extension.json version $manifest_version differs from task.json version $task_version" >&2
+	exit 1
+fi
+if [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ && "$version" != "$manifest_version" ]]; then
+	echo "build: release version $version differs from the manifests' version $manifest_version; bump both" >&2
+	exit 1
+fi
+
+stage_sources() {
+	[[ "$stage" == "$root" ]] && return 0
+	mkdir -p "$stage"
+	rm -rf "$stage/images"
+	cp vss-extension.json overview.md "$stage/"
+	cp -R images "$stage/images"
+	mkdir -p "$stage/$task"
+	# Only what the agent needs: no ignore files, no binaries of an earlier build.
+	cp "$task/task.json" "$task/launcher.js" "$task/icon.png" "$stage/$task/"
+}
+
+build_binaries() {
+	local bin="$stage/$task/bin"
+	rm -rf "$bin"
+	local ldflags="-s -w -X sonar-preflight/internal/version.Version=$version -X sonar-preflight/internal/version.Commit=$commit"
+	local pids=() names=()
+	# GOOS/GOARCH:folder, the folder being Node's process.platform-process.arch.
+	for target in linux/amd64:linux-x64 linux/arm64:linux-arm64 windows/amd64:win32-x64 \
+		darwin/amd64:darwin-x64 darwin/arm64:darwin-arm64; do
+		local goos="${target%%/*}" rest="${target#*/}"
+		local goarch="${rest%%:*}" folder="${target#*:}"
+		local exe=sonar-preflight
+		[[ "$goos" == windows ]] && exe=sonar-preflight.exe
+		mkdir -p "$bin/$folder"
+		CGO_ENABLED=0 GOOS="$goos" GOARCH="$goarch" \
+			go build -trimpath -ldflags "$ldflags" -o "$bin/$folder/$exe" ./cmd/sonar-preflight &
+		pids+=("$!")
+		names+=("$goos/$goarch")
+	done
+	local failed=0
+	for i in "${!pids[@]}"; do
+		if ! wait "${pids[$i]}"; then
+			echo "build: go build for ${names[$i]} failed" >&2
+			failed=1
+		fi
+	done
+	[[ "$failed" == 0 ]] || exit 1
+	for f in "$bin"/*/*; do
+		echo "binary ${f#"$stage/"} $(stat -c %s "$f") bytes"
+	done
+}
+
+package_vsix() {
+	if [[ ! -x "$tfx" ]]; then
+		echo "build: $tfx not found; run: bash scripts/setup-node.sh" >&2
+		exit 1
+	fi
+	for folder in linux-x64 linux-arm64 win32-x64 darwin-x64 darwin-arm64; do
+		if ! compgen -G "$stage/$task/bin/$folder/sonar-preflight*" >/dev/null; then
+			echo "build: no binary in $task/bin/$folder; run: scripts/build.sh binaries" >&2
+			exit 1
+		fi
+	done
+	mkdir -p "$dist"
+	# dist/ ignores itself so nothing built lands in a commit.
+	[[ -e "$dist/.gitignore" ]] || echo '*' >"$dist/.gitignore"
+	local out="$dist/$(node -p 'const m = require("./vss-extension.json"); m.publisher + "." + m.id + "-" + m.version').vsix"
+	rm -f "$out"
+	"$tfx" extension create --root "$stage" --manifest-globs vss-extension.json \
+		--output-path "$out" --no-prompt --no-color >&2
+	local size
+	size="$(stat -c %s "$out")"
+	echo "vsix ${out#"$root/"} $size bytes"
+	if ((size >= max_vsix_bytes)); then
+		echo "build: $out is $size bytes, over the 25 MiB that Azure DevOps Server accepts" >&2
+		exit 1
+	fi
+}
+
+stage_sources
+case "$what" in
+binaries) build_binaries ;;
+vsix) package_vsix ;;
+all)
+	build_binaries
+	package_vsix
+	;;
+esac

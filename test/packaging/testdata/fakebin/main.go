@@ -1,0 +1,23 @@
+// Command fakebin stands in for sonar-preflight in the launcher tests: it
+// reports its arguments and environment as JSON on stdout, writes one line to
+// stderr, then exits with the code in FAKE_EXIT or dies by FAKE_SIGNAL=KILL.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+)
+
+func main() {
+	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"args": os.Args[1:], "env": os.Environ()})
+	fmt.Fprintln(os.Stderr, "fakebin: stderr line")
+	if os.Getenv("FAKE_SIGNAL") == "KILL" {
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+	code, _ := strconv.Atoi(os.Getenv("FAKE_EXIT"))
+	os.Exit(code)
+}
