@@ -1,0 +1,149 @@
+package preflight
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"sonar-preflight/internal/github"
+	"sonar-preflight/internal/sonar"
+)
+
+// checkGitHubConfig is sonar.devops-config for repositories on GitHub or
+// GitHub Enterprise: SonarQube decorates their pull requests through a
+// GitHub App configuration record whose API URL must be the repository's host.
+func (r *run) checkGitHubConfig(ctx context.Context) Finding {
+	rs, err := r.getRecords(ctx)
+	if err != nil {
+		if sonar.IsInsufficientPrivileges(err) {
+			return r.couldNotVerify("the DevOps Platform configuration records", "Administer System (or Administer on project "+r.cfg.ProjectKey+")", err)
+		}
+		return r.sonarFailure(err, "read the DevOps Platform configuration records")
+	}
+	ev := []Evidence{{Request: "GET " + r.cfg.SonarURL + "/" + rs.source, Status: 200, Message: describeRecords(rs.list)}}
+	gh := rs.of("github")
+	if len(gh) == 0 {
+		return Finding{Status: Fail,
+			Message:  "SonarQube has no GitHub configuration record, so it cannot decorate this GitHub repository's pull requests.",
+			Remedy:   "In SonarQube, " + devopsPlace + " > GitHub > Create configuration: register a GitHub App (API URL " + r.githubAPIHint() + ", app ID, client ID and secret, private key) with permissions Checks: write, Pull requests: write, Metadata: read, and install it on the repository.",
+			Evidence: ev}
+	}
+	uri := r.cfg.Pipeline.RepoURI
+	if uri == "" {
+		return Finding{Status: Pass, Message: fmt.Sprintf("SonarQube has %s; not compared with the repository's host, because BUILD_REPOSITORY_URI is not set.", describeRecords(gh)), Evidence: ev}
+	}
+	var matching, other []string
+	for _, rec := range gh {
+		if github.SameAPIHost(rec.URL, uri) {
+			matching = append(matching, rec.Key)
+		} else {
+			other = append(other, rec.Key+" ("+rec.URL+")")
+		}
+	}
+	if len(matching) == 0 {
+		return Finding{Status: Fail,
+			Message:  fmt.Sprintf("No GitHub configuration record serves this repository's host (%s): %s. SonarQube would call the wrong GitHub.", uri, strings.Join(other, ", ")),
+			Remedy:   "In SonarQube, " + devopsPlace + " > GitHub: set the record's API URL to " + r.githubAPIHint() + " (GitHub Enterprise: https://<host>/api/v3), or add a record for that host.",
+			Evidence: ev}
+	}
+	return Finding{Status: Pass, Message: fmt.Sprintf("GitHub configuration record %s serves %s.", strings.Join(matching, ", "), uri), Evidence: ev}
+}
+
+func (r *run) githubAPIHint() string {
+	if h, err := github.HostFromRepoURI(r.cfg.Pipeline.RepoURI); err == nil {
+		return h.APIURL
+	}
+	return "https://api.github.com"
+}
+
+func (r *run) compareGitHubBinding(b *sonar.Binding, problems, notes []string) ([]string, []string) {
+	p := r.cfg.Pipeline
+	if p.RepoName == "" {
+		notes = append(notes, "BUILD_REPOSITORY_NAME is not set: the repository was not compared.")
+	} else if !strings.EqualFold(b.Repository, p.RepoName) {
+		problems = append(problems, fmt.Sprintf("its repository is %q but this pipeline builds %q", b.Repository, p.RepoName))
+	}
+	if b.URL != "" && p.RepoURI != "" && !github.SameAPIHost(b.URL, p.RepoURI) {
+		problems = append(problems, fmt.Sprintf("its record's API URL %s is not the host of %s", b.URL, p.RepoURI))
+	}
+	return problems, notes
+}
+
+// IDGitHubRepo is the GitHub side's check id.
+const IDGitHubRepo = "github.repo"
+
+func (r *run) githubChecks() []Check {
+	if r.platform != PlatformGitHub {
+		return nil
+	}
+	return []Check{{ID: IDGitHubRepo, Title: "GitHub repository", Needs: []string{IDConfig}, Run: r.checkGitHubRepo}}
+}
+
+func (r *run) checkGitHubRepo(ctx context.Context) Finding {
+	if r.cfg.GitHubToken.Empty() {
+		return Finding{Status: Skip, Message: "No GitHub token given, so GitHub was not probed. Give a token in the gitHubToken input (from a secret variable), or GITHUB_TOKEN outside a task, to check that the repository is visible."}
+	}
+	p := r.cfg.Pipeline
+	owner, name, err := github.SplitRepo(p.RepoName)
+	if err != nil {
+		return Finding{Status: Skip, Message: fmt.Sprintf("Could not verify the repository: BUILD_REPOSITORY_NAME %q is not owner/repo.", p.RepoName)}
+	}
+	uri := p.RepoURI
+	if uri == "" {
+		uri = "https://github.com/" + p.RepoName
+	}
+	host, err := github.HostFromRepoURI(uri)
+	if err != nil {
+		return Finding{Status: Skip, Message: "Could not verify the repository: " + err.Error()}
+	}
+	c, err := github.New(host, r.cfg.GitHubToken, r.d.HTTP)
+	if err != nil {
+		return Finding{Status: Fail, Message: "Could not set up the GitHub client: " + err.Error()}
+	}
+	repo, err := c.Repository(ctx, owner, name)
+	if err != nil {
+		var ge *github.Error
+		errors.As(err, &ge)
+		ev := evidenceOf(err)
+		switch github.Classify(err) {
+		case github.FailureBadCredentials:
+			return Finding{Status: Fail, Evidence: ev, Message: "GitHub rejected the token (401 Bad credentials): it is invalid, expired or revoked.",
+				Remedy: "Create a new token (GitHub > Settings > Developer settings > Personal access tokens) with read access to " + p.RepoName + ", and update the secret variable that feeds gitHubToken."}
+		case github.FailureSSORequired:
+			rem := "The token's owner must authorise it for the organization's SAML single sign-on"
+			if ge != nil && ge.SSOURL != "" {
+				rem += " at " + ge.SSOURL + " (GitHub says this link expires after one hour)"
+			} else {
+				rem += " (GitHub > Settings > Personal access tokens > Configure SSO)"
+			}
+			return Finding{Status: Fail, Evidence: ev, Message: "GitHub refused the token for " + owner + ": the organization enforces SAML single sign-on and the token is not authorised for it.", Remedy: rem + "."}
+		case github.FailureNotFound:
+			return Finding{Status: Fail, Evidence: ev, Message: fmt.Sprintf("Repository %s is not visible to this token (404: GitHub answers 404 for private repositories a token cannot see).", p.RepoName),
+				Remedy: "Give the token read access to " + p.RepoName + " (a fine-grained token: Repository access and Contents: Read; a classic token: the repo scope), and check that the name is right."}
+		case github.FailureRateLimited:
+			when := ""
+			if ge != nil && !ge.ResetAt.IsZero() {
+				when = " until " + ge.ResetAt.UTC().Format("15:04 MST")
+			}
+			return Finding{Status: Warn, Evidence: ev, Message: "Could not verify the repository: GitHub's rate limit for this token is used up" + when + ".",
+				Remedy: "Run again later, or use a token that other jobs do not share."}
+		case github.FailureMoved:
+			return Finding{Status: Fail, Evidence: ev, Message: fmt.Sprintf("Repository %s was renamed or transferred: GitHub redirects to another location.", p.RepoName),
+				Remedy: "Update the pipeline's repository and the SonarQube binding (" + bindingPlace + ") to the repository's new owner/name."}
+		}
+		return describeError("GitHub", host.APIURL, err, "read repository "+p.RepoName)
+	}
+	f := Finding{Status: Pass, Message: fmt.Sprintf("Repository %s is visible to the token.", repo.FullName)}
+	if !repo.TokenExpiration.IsZero() {
+		left := repo.TokenExpiration.Sub(r.d.Now())
+		if left < tokenExpiryWarning {
+			f.Status = Warn
+			f.Message = fmt.Sprintf("Repository %s is visible, but the token expires on %s (%s).", repo.FullName, repo.TokenExpiration.UTC().Format("2006-01-02 15:04 MST"), humanDays(left))
+			f.Remedy = "Create a new token before then and update the secret variable that feeds gitHubToken."
+		} else {
+			f.Notes = append(f.Notes, "The token expires on "+repo.TokenExpiration.UTC().Format("2006-01-02")+".")
+		}
+	}
+	return f
+}

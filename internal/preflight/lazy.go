@@ -1,0 +1,43 @@
+package preflight
+
+import (
+	"context"
+	"sync"
+)
+
+// lazy is a request whose answer several checks share: the first caller
+// starts it, later callers wait for the same answer. This is how a check
+// can start its own request before a sibling's answer is known, and how
+// no request is ever sent twice.
+type lazy[T any] struct {
+	once sync.Once
+	done chan struct{}
+	mu   sync.Mutex
+	v    T
+	err  error
+}
+
+func newLazy[T any]() *lazy[T] { return &lazy[T]{done: make(chan struct{})} }
+
+// get starts fn if nobody has, then waits for its answer or ctx.
+// fn runs with the context of the first caller.
+func (l *lazy[T]) get(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	l.once.Do(func() {
+		go func() {
+			v, err := fn(ctx)
+			l.mu.Lock()
+			l.v, l.err = v, err
+			l.mu.Unlock()
+			close(l.done)
+		}()
+	})
+	select {
+	case <-l.done:
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.v, l.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
