@@ -49,6 +49,9 @@ type Options struct {
 	// Latency is added to every request, to measure the preflight's
 	// concurrency against a network-like delay.
 	Latency time.Duration
+	// Now is the simulator's clock (token expiry dates are relative to it);
+	// nil means the wall clock. Tests share one clock with the preflight.
+	Now func() time.Time
 }
 
 // Servers is a running simulator.
@@ -65,7 +68,11 @@ type Servers struct {
 
 	servers []*httptest.Server
 	log     *RequestLog
+	now     func() time.Time
 }
+
+// Now is the simulator's clock.
+func (s *Servers) Now() time.Time { return s.now() }
 
 // RequestLog records every request the simulator served.
 type RequestLog struct {
@@ -101,6 +108,10 @@ func Start(sc Scenario, opts Options) (*Servers, error) {
 		PAT:        randPAT(),
 		GHToken:    "ghp_" + randHex(18),
 		log:        &RequestLog{},
+		now:        opts.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	ca, err := newAuthority()
 	if err != nil {
