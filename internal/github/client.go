@@ -1,0 +1,95 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	gogithub "github.com/google/go-github/v60/github"
+
+	"sonar-preflight/internal/httpx"
+	"sonar-preflight/internal/secret"
+)
+
+// Client asks one GitHub what a token can see.
+type Client struct {
+	gh   *gogithub.Client
+	host Host
+}
+
+// Repo is what GitHub says about a repository and the token that asked.
+type Repo struct {
+	FullName string // canonical "owner/repo", as GitHub spells it
+	Private  bool
+	// Permissions are the token owner's (admin, maintain, push, triage,
+	// pull); GitHub omits them for some token kinds, so nil means unknown.
+	Permissions map[string]bool
+	// TokenExpiration is GitHub-Authentication-Token-Expiration; zero when
+	// the token does not expire or GitHub did not say.
+	TokenExpiration time.Time
+	// RateRemaining is X-RateLimit-Remaining, or -1 when absent.
+	RateRemaining int
+}
+
+// New returns a client for h that authenticates with token and sends every
+// request through hc, so that the run's proxy, CA bundle and resolve map
+// apply.
+func New(h Host, token secret.Secret, hc *http.Client) (*Client, error) {
+	if hc == nil {
+		return nil, errors.New("github: no HTTP client")
+	}
+	if token.Empty() {
+		return nil, errors.New("github: no token")
+	}
+	base, err := url.Parse(h.APIURL)
+	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
+		return nil, fmt.Errorf("github: API URL %q is not an absolute http(s) URL", h.APIURL)
+	}
+	gh := gogithub.NewClient(hc).WithAuthToken(token.Value())
+	if h.Enterprise {
+		// Uploads are never used; the upload URL only has to parse.
+		upload := base.Scheme + "://" + base.Host + "/api/uploads/"
+		if gh, err = gh.WithEnterpriseURLs(base.String(), upload); err != nil {
+			return nil, fmt.Errorf("github: API URL %s: %w", httpx.RedactURL(base), err)
+		}
+	} else {
+		if !strings.HasSuffix(base.Path, "/") {
+			base.Path += "/"
+		}
+		gh.BaseURL = base
+	}
+	return &Client{gh: gh, host: h}, nil
+}
+
+// Repository fetches owner/repo (GET /repos/{owner}/{repo}). A refusal is an
+// *Error naming the Failure.
+func (c *Client) Repository(ctx context.Context, owner, repo string) (*Repo, error) {
+	if !validOwner(owner) || !validRepo(repo) {
+		return nil, fmt.Errorf("github: %q: %w", truncate(owner+"/"+repo, 120), ErrRepoName)
+	}
+	endpoint := c.gh.BaseURL.ResolveReference(&url.URL{Path: "repos/" + owner + "/" + repo})
+	r, resp, err := c.gh.Repositories.Get(ctx, owner, repo)
+	if err != nil {
+		return nil, newError(http.MethodGet, httpx.RedactURL(endpoint), resp, err)
+	}
+	out := &Repo{
+		FullName:      r.GetFullName(),
+		Private:       r.GetPrivate(),
+		Permissions:   r.GetPermissions(),
+		RateRemaining: -1,
+	}
+	if resp != nil {
+		out.TokenExpiration = resp.TokenExpiration.Time
+		if resp.Header.Get("X-RateLimit-Remaining") != "" {
+			out.RateRemaining = resp.Rate.Remaining
+		}
+	}
+	return out, nil
+}
+
+// Host returns the host the client talks to.
+func (c *Client) Host() Host { return c.host }
