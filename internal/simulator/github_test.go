@@ -1,0 +1,231 @@
+package simulator
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"sonar-preflight/internal/github"
+	"sonar-preflight/internal/httpx"
+	"sonar-preflight/internal/secret"
+)
+
+// simClock is a fixed clock, whole seconds so that header dates round-trip.
+var simClock = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// startGitHub runs a simulator serving cfg and returns it with an HTTP
+// client that reaches its real host names through the resolve map and
+// trusts its CA, as the preflight's client does.
+func startGitHub(t *testing.T, cfg GitHub) (*Servers, *http.Client) {
+	t.Helper()
+	s, err := Start(Scenario{Name: "t", GitHub: cfg}, Options{Dir: t.TempDir(), Now: func() time.Time { return simClock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	pem, err := os.ReadFile(s.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatal("CA bundle holds no certificate")
+	}
+	routes := map[string]string{}
+	for _, e := range s.Resolve {
+		host, rest, _ := strings.Cut(e, ":")
+		port, addr, _ := strings.Cut(rest, ":")
+		routes[net.JoinHostPort(host, port)] = addr
+	}
+	var d net.Dialer
+	tr := &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			to, ok := routes[addr]
+			if !ok {
+				return nil, errors.New("test: no route to " + addr)
+			}
+			return d.DialContext(ctx, network, to)
+		},
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return s, &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func TestGitHubDisabledByDefault(t *testing.T) {
+	t.Parallel()
+	if hosts := githubHosts(GitHub{}); len(hosts) != 0 {
+		t.Fatalf("zero GitHub serves %v", hosts)
+	}
+	got := githubHosts(HealthyGitHub())
+	if len(got) != 2 || got[0] != "api.github.com" || got[1] != "github.contoso.example" {
+		t.Fatalf("HealthyGitHub hosts = %v", got)
+	}
+}
+
+// The simulated GitHub, asked by the real client, must produce each
+// classification the preflight relies on.
+func TestGitHubAnswers(t *testing.T) {
+	t.Parallel()
+	with := func(f func(*GitHub)) GitHub { g := HealthyGitHub(); f(&g); return g }
+	tests := []struct {
+		name       string
+		cfg        GitHub
+		repoURI    string
+		repo       string
+		wrongToken bool
+		failure    github.Failure
+		status     int
+		check      func(t *testing.T, ge *github.Error)
+	}{
+		{name: "github.com healthy", cfg: HealthyGitHub(), repoURI: "https://github.com/contoso/web-app"},
+		{name: "enterprise healthy", cfg: HealthyGitHub(), repoURI: "https://github.contoso.example/contoso/web-app"},
+		{name: "name compares case-insensitively", cfg: HealthyGitHub(), repoURI: "https://github.com/contoso/web-app", repo: "Contoso/Web-App"},
+		{name: "bad credentials knob", cfg: with(func(g *GitHub) { g.BadCredentials = true }), repoURI: "https://github.com/contoso/web-app", failure: github.FailureBadCredentials, status: 401},
+		{name: "unknown token", cfg: HealthyGitHub(), repoURI: "https://github.contoso.example/contoso/web-app", wrongToken: true, failure: github.FailureBadCredentials, status: 401},
+		{
+			name: "SSO required", cfg: with(func(g *GitHub) { g.SSORequired = true }), repoURI: "https://github.com/contoso/web-app",
+			failure: github.FailureSSORequired, status: 403,
+			check: func(t *testing.T, ge *github.Error) {
+				if !strings.HasPrefix(ge.SSOURL, "https://github.com/orgs/contoso/sso?authorization_request=") {
+					t.Errorf("SSOURL = %q", ge.SSOURL)
+				}
+			},
+		},
+		{
+			name: "SSO required on enterprise", cfg: with(func(g *GitHub) { g.SSORequired = true }), repoURI: "https://github.contoso.example/contoso/web-app",
+			failure: github.FailureSSORequired, status: 403,
+			check: func(t *testing.T, ge *github.Error) {
+				if !strings.HasPrefix(ge.SSOURL, "https://github.contoso.example/orgs/contoso/sso?authorization_request=") {
+					t.Errorf("SSOURL = %q", ge.SSOURL)
+				}
+			},
+		},
+		{name: "not found knob", cfg: with(func(g *GitHub) { g.NotFound = true }), repoURI: "https://github.com/contoso/web-app", failure: github.FailureNotFound, status: 404},
+		{name: "repository not visible", cfg: HealthyGitHub(), repoURI: "https://github.com/contoso/web-app", repo: "contoso/other", failure: github.FailureNotFound, status: 404},
+		{
+			name: "primary rate limit", cfg: with(func(g *GitHub) { g.RateLimited = true }), repoURI: "https://github.com/contoso/web-app",
+			failure: github.FailureRateLimited, status: 403,
+			check: func(t *testing.T, ge *github.Error) {
+				if !ge.ResetAt.Equal(simClock.Add(time.Hour)) {
+					t.Errorf("ResetAt = %v, want %v", ge.ResetAt, simClock.Add(time.Hour))
+				}
+			},
+		},
+		{
+			name: "secondary rate limit on 429", cfg: with(func(g *GitHub) { g.SecondaryRateLimited = true }), repoURI: "https://github.com/contoso/web-app",
+			failure: github.FailureRateLimited, status: 429,
+			check: func(t *testing.T, ge *github.Error) {
+				if want := simClock.Add(gitHubRetryAfterSec * time.Second); !ge.ResetAt.Equal(want) {
+					t.Errorf("ResetAt = %v, want %v", ge.ResetAt, want)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, hc := startGitHub(t, tt.cfg)
+			host, err := github.HostFromRepoURI(tt.repoURI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			token := s.GHToken
+			if tt.wrongToken {
+				token = "ghp_" + strings.Repeat("0", 36)
+			}
+			c, err := github.New(host, secret.New(token), hc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := tt.repo
+			if name == "" {
+				name = "contoso/web-app"
+			}
+			owner, repo, err := github.SplitRepo(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Repository(context.Background(), owner, repo)
+			if tt.failure == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.FullName != "contoso/web-app" || !got.Private || !got.Permissions["push"] {
+					t.Errorf("Repository = %+v", got)
+				}
+				if want := simClock.Add(90 * 24 * time.Hour); !got.TokenExpiration.Equal(want) {
+					t.Errorf("TokenExpiration = %v, want %v", got.TokenExpiration, want)
+				}
+				return
+			}
+			var ge *github.Error
+			if !errors.As(err, &ge) || ge.Failure != tt.failure || httpx.StatusOf(err) != tt.status {
+				t.Fatalf("err = %v (failure %q), want %q with status %d", err, github.Classify(err), tt.failure, tt.status)
+			}
+			if tt.check != nil {
+				tt.check(t, ge)
+			}
+			if strings.Contains(err.Error(), s.GHToken) {
+				t.Errorf("error reveals the token: %v", err)
+			}
+		})
+	}
+}
+
+// GitHub Enterprise Server answers only under /api/v3; elsewhere is its web
+// UI. A client that dropped the prefix must see that, not an API answer.
+func TestGitHubEnterpriseNeedsAPIPrefix(t *testing.T) {
+	t.Parallel()
+	s, hc := startGitHub(t, HealthyGitHub())
+	for _, tt := range []struct {
+		url         string
+		status      int
+		contentType string
+	}{
+		{"https://github.contoso.example/api/v3/repos/contoso/web-app", 200, "application/json"},
+		{"https://github.contoso.example/repos/contoso/web-app", 404, "text/html"},
+		{"https://api.github.com/api/v3/repos/contoso/web-app", 404, "application/json"},
+	} {
+		req, err := http.NewRequest(http.MethodGet, tt.url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+s.GHToken)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), tt.contentType) {
+			t.Errorf("GET %s = %d %s, want %d %s", tt.url, resp.StatusCode, resp.Header.Get("Content-Type"), tt.status, tt.contentType)
+		}
+	}
+	if got := s.Requests(); len(got) != 3 || got[1] != "GET github.contoso.example/repos/contoso/web-app" {
+		t.Errorf("request log = %v", got)
+	}
+}
+
+// Without a token GitHub hides a private repository behind 404.
+func TestGitHubAnonymousSeesNothing(t *testing.T) {
+	t.Parallel()
+	_, hc := startGitHub(t, HealthyGitHub())
+	resp, err := hc.Get("https://api.github.com/repos/contoso/web-app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 404 || !strings.Contains(string(body), `"message":"Not Found"`) {
+		t.Errorf("anonymous GET = %d %s", resp.StatusCode, body)
+	}
+}
