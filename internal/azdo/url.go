@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -177,6 +178,9 @@ func parse(raw string) (location, error) {
 		return location{}, invalid(shown, "no host")
 	}
 	port := u.Port()
+	if n, err := strconv.Atoi(port); port != "" && (err != nil || n < 1 || n > 65535) {
+		return location{}, invalid(shown, "it has an invalid port")
+	}
 	segs, err := segments(u)
 	if err != nil {
 		return location{}, invalid(shown, err.Error())
