@@ -21,7 +21,7 @@ const testPAT = "Xb3kQ9vLm2Rt7Wy4Zp6Nc8Hd1Fg5Js0Ka9Ue3Oi7Yt2Re4Wq6Mn8Bv1Cx5Lz0Pk
 
 // Answers below come from shared/reference/azure-devops-pat-diagnostics.md.
 const (
-	expiredBody = `{"$id":"1","customProperties":{"Descriptor":null,"IdentityDisplayName":null,"Token":null,"RequestedPermissions":0,"NamespaceId":"00000000-0000-0000-0000-000000000000"},"innerException":null,"message":"Access Denied: The Personal Access Token used has expired.","typeName":"Microsoft.VisualStudio.Services.Security.AccessCheckException, Microsoft.VisualStudio.Services.WebApi","typeKey":"AccessCheckException","errorCode":0,"eventId":3000}`
+	expiredBody  = `{"$id":"1","customProperties":{"Descriptor":null,"IdentityDisplayName":null,"Token":null,"RequestedPermissions":0,"NamespaceId":"00000000-0000-0000-0000-000000000000"},"innerException":null,"message":"Access Denied: The Personal Access Token used has expired.","typeName":"Microsoft.VisualStudio.Services.Security.AccessCheckException, Microsoft.VisualStudio.Services.WebApi","typeKey":"AccessCheckException","errorCode":0,"eventId":3000}`
 	tf401019Body = `{"$id":"1","innerException":null,"message":"TF401019: The Git repository with name or identifier web-app does not exist or you do not have permissions for the operation you are attempting.","typeName":"Microsoft.TeamFoundation.Git.Server.GitRepositoryNotFoundException, Microsoft.TeamFoundation.Git.Server","typeKey":"GitRepositoryNotFoundException","errorCode":0,"eventId":3000}`
 	vs800075Body = `{"$id":"1","innerException":null,"message":"VS800075: The project with id 'vstfs:///Classification/TeamProject/Fabrikam' does not exist, or you do not have permission to access it.","typeName":"Microsoft.TeamFoundation.Core.WebApi.ProjectDoesNotExistException, Microsoft.TeamFoundation.Core.WebApi","typeKey":"ProjectDoesNotExistException","errorCode":0,"eventId":3000}`
 	tf200016Body = `{"$id":"1","innerException":null,"message":"TF200016: The following project does not exist: Fabrikam. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server.","typeKey":"ProjectDoesNotExistWithNameException","errorCode":0,"eventId":3000}`
@@ -31,10 +31,10 @@ const (
 	signInHTML   = "<!DOCTYPE html>\n<html><head><title>\n  Azure DevOps Services | Sign In\n</title></head><body><form action=\"https://spsprodweu5.vssps.visualstudio.com/_signin\"></form></body></html>"
 	movedHTML    = `<html><head><title>Object moved</title></head><body><h2>Object moved to <a href="https://spsprodweu5.vssps.visualstudio.com/_signin?realm=dev.azure.com">here</a>.</h2></body></html>`
 
-	userID         = "8c3b1e2d-4f5a-4b6c-9d7e-0f1a2b3c4d5e"
-	connectionBody = `{"authenticatedUser":{"id":"` + userID + `","descriptor":"Microsoft.IdentityModel.Claims.ClaimsIdentity;contoso.example\\build-bot@contoso.example","subjectDescriptor":"aad.OGMzYjFlMmQtNGY1YS03YjZjLTlkN2UtMGYxYTJiM2M0ZDVl","providerDisplayName":"Build Bot","isActive":true,"properties":{"Account":{"$type":"System.String","$value":"build-bot@contoso.example"},"Mail":{"$type":"System.String","$value":"build-bot@contoso.example"}},"resourceVersion":2,"metaTypeId":0},"authorizedUser":{"id":"` + userID + `","providerDisplayName":"Build Bot","isActive":true,"properties":{"Account":{"$type":"System.String","$value":"build-bot@contoso.example"}}},"instanceId":"1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9","deploymentId":"0a1b2c3d-4e5f-4061-8273-9485a6b7c8d9","deploymentType":"hosted","locationServiceData":{"serviceOwner":"00025394-6065-48ca-87d9-7f5672854ef7","defaultAccessMappingMoniker":"PublicAccessMapping","lastChangeId":1,"lastChangeId64":1}}`
-	anonymousBody  = `{"authenticatedUser":{"id":"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa","descriptor":"System:PublicAccess;aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa","providerDisplayName":"Anonymous","isActive":true,"properties":{}},"authorizedUser":{"id":"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa","providerDisplayName":"Anonymous","isActive":true},"instanceId":"1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9","deploymentType":"hosted"}`
-	repositoryBody = `{"id":"5febef5a-833d-4e14-b9c0-14cb638f91e6","name":"web-app","url":"https://dev.azure.com/contoso/3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b/_apis/git/repositories/5febef5a-833d-4e14-b9c0-14cb638f91e6","project":{"id":"3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b","name":"Fabrikam","url":"https://dev.azure.com/contoso/_apis/projects/3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b","state":"wellFormed","revision":11,"visibility":"private","lastUpdateTime":"2026-01-12T09:30:00.117Z"},"defaultBranch":"refs/heads/main","size":73519,"remoteUrl":"https://contoso@dev.azure.com/contoso/Fabrikam/_git/web-app","sshUrl":"git@ssh.dev.azure.com:v3/contoso/Fabrikam/web-app","webUrl":"https://dev.azure.com/contoso/Fabrikam/_git/web-app","isDisabled":false,"isInMaintenance":false}`
+	userID          = "8c3b1e2d-4f5a-4b6c-9d7e-0f1a2b3c4d5e"
+	connectionBody  = `{"authenticatedUser":{"id":"` + userID + `","descriptor":"Microsoft.IdentityModel.Claims.ClaimsIdentity;contoso.example\\build-bot@contoso.example","subjectDescriptor":"aad.OGMzYjFlMmQtNGY1YS03YjZjLTlkN2UtMGYxYTJiM2M0ZDVl","providerDisplayName":"Build Bot","isActive":true,"properties":{"Account":{"$type":"System.String","$value":"build-bot@contoso.example"},"Mail":{"$type":"System.String","$value":"build-bot@contoso.example"}},"resourceVersion":2,"metaTypeId":0},"authorizedUser":{"id":"` + userID + `","providerDisplayName":"Build Bot","isActive":true,"properties":{"Account":{"$type":"System.String","$value":"build-bot@contoso.example"}}},"instanceId":"1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9","deploymentId":"0a1b2c3d-4e5f-4061-8273-9485a6b7c8d9","deploymentType":"hosted","locationServiceData":{"serviceOwner":"00025394-6065-48ca-87d9-7f5672854ef7","defaultAccessMappingMoniker":"PublicAccessMapping","lastChangeId":1,"lastChangeId64":1}}`
+	anonymousBody   = `{"authenticatedUser":{"id":"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa","descriptor":"System:PublicAccess;aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa","providerDisplayName":"Anonymous","isActive":true,"properties":{}},"authorizedUser":{"id":"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa","providerDisplayName":"Anonymous","isActive":true},"instanceId":"1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9","deploymentType":"hosted"}`
+	repositoryBody  = `{"id":"5febef5a-833d-4e14-b9c0-14cb638f91e6","name":"web-app","url":"https://dev.azure.com/contoso/3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b/_apis/git/repositories/5febef5a-833d-4e14-b9c0-14cb638f91e6","project":{"id":"3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b","name":"Fabrikam","url":"https://dev.azure.com/contoso/_apis/projects/3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b","state":"wellFormed","revision":11,"visibility":"private","lastUpdateTime":"2026-01-12T09:30:00.117Z"},"defaultBranch":"refs/heads/main","size":73519,"remoteUrl":"https://contoso@dev.azure.com/contoso/Fabrikam/_git/web-app","sshUrl":"git@ssh.dev.azure.com:v3/contoso/Fabrikam/web-app","webUrl":"https://dev.azure.com/contoso/Fabrikam/_git/web-app","isDisabled":false,"isInMaintenance":false}`
 	entitlementBody = `{"accessLevel":{"licensingSource":"account","accountLicenseType":"express","msdnLicenseType":"none","licenseDisplayName":"Basic","status":"active","statusMessage":"","assignmentSource":"unknown"},"extensions":[],"groupAssignments":[],"projectEntitlements":[],"id":"` + userID + `","lastAccessedDate":"2026-05-04T07:12:45.5733333Z","dateCreated":"2024-02-01T10:00:00Z","user":{"subjectKind":"user","metaType":"member","principalName":"build-bot@contoso.example","mailAddress":"build-bot@contoso.example","origin":"aad","displayName":"Build Bot","descriptor":"aad.OGMzYjFlMmQtNGY1YS03YjZjLTlkN2UtMGYxYTJiM2M0ZDVl"}}`
 )
 
@@ -187,7 +187,10 @@ func TestRequests(t *testing.T) {
 		},
 		{
 			name: "server repository keeps the collection path", org: "https://tfs.contoso.example/tfs/DefaultCollection/", body: repositoryBody,
-			call: func(ctx context.Context, c *Client) error { _, err := c.Repository(ctx, "Fabrikam", "web-app"); return err },
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.Repository(ctx, "Fabrikam", "web-app")
+				return err
+			},
 			host: "tfs.contoso.example", path: "/tfs/DefaultCollection/Fabrikam/_apis/git/repositories/web-app", query: url.Values{"api-version": {"4.1"}},
 		},
 		{
@@ -411,7 +414,10 @@ func TestEntitlementNeverAccessed(t *testing.T) {
 func TestFailures(t *testing.T) {
 	t.Parallel()
 	conn := func(ctx context.Context, c *Client) error { _, err := c.ConnectionData(ctx); return err }
-	repo := func(ctx context.Context, c *Client) error { _, err := c.Repository(ctx, "Fabrikam", "web-app"); return err }
+	repo := func(ctx context.Context, c *Client) error {
+		_, err := c.Repository(ctx, "Fabrikam", "web-app")
+		return err
+	}
 	perm := func(ctx context.Context, c *Client) error {
 		_, err := c.HasPermissions(ctx, GitNamespace, GenericContribute, RepoToken("p", "r"))
 		return err

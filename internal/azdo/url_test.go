@@ -221,7 +221,7 @@ func TestParseRepoURI(t *testing.T) {
 func TestEntitlementBaseURL(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"https://dev.azure.com/contoso":                     "https://vsaex.dev.azure.com/contoso",
+		"https://dev.azure.com/contoso":                      "https://vsaex.dev.azure.com/contoso",
 		"https://contoso.visualstudio.com/DefaultCollection": "https://vsaex.dev.azure.com/contoso",
 		"https://tfs.contoso.example/tfs/DefaultCollection":  "",
 	} {
