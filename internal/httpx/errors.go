@@ -138,6 +138,7 @@ func Classify(err error) Kind {
 	var recordErr tls.RecordHeaderError
 	var certVerify *tls.CertificateVerificationError
 	var limitErr *BodyLimitError
+	var opErr *net.OpError
 	switch {
 	case errors.As(err, &limitErr):
 		return KindBodyLimit
@@ -145,6 +146,10 @@ func Classify(err error) Kind {
 		return KindCanceled
 	case errors.Is(err, context.DeadlineExceeded):
 		return KindTimeout
+	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
+		// Reaching the proxy failed (refused, DNS, reset): the target was
+		// never contacted, so naming the target's failure would mislead.
+		return KindProxy
 	case errors.As(err, &dnsErr):
 		if dnsErr.IsTimeout {
 			return KindTimeout
