@@ -61,10 +61,16 @@ func TestRetries(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var hits atomic.Int32
-			srv := httptest.NewServer(scripted(tc.statuses, map[int]http.Header{
+			var hits, conns atomic.Int32
+			srv := httptest.NewUnstartedServer(scripted(tc.statuses, map[int]http.Header{
 				401: {"Www-Authenticate": {`Basic realm="sonarqube"`}},
 			}, &hits))
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
+			}
+			srv.Start()
 			t.Cleanup(srv.Close)
 			rec := &waitRecorder{}
 			c, logs := newTestClient(t, Options{wait: rec.wait})
@@ -78,6 +84,11 @@ func TestRetries(t *testing.T) {
 			}
 			if got := hits.Load(); got != tc.attempts {
 				t.Errorf("server saw %d attempts, want %d", got, tc.attempts)
+			}
+			// Retried answers are drained and closed, so the connection
+			// goes back to the pool and serves the next attempt.
+			if got := conns.Load(); got != 1 {
+				t.Errorf("%d connections for %d attempts, want 1", got, hits.Load())
 			}
 			waits := rec.all()
 			if len(waits) != int(tc.attempts)-1 {

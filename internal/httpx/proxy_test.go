@@ -302,10 +302,10 @@ func TestProxyUnreachable(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	c, _ := newTestClient(t, Options{ProxyURL: "http://" + addr, ProxyUsername: "u", ProxyPassword: "hunter2"})
+	c, logs := newTestClient(t, Options{ProxyURL: "http://" + addr, ProxyUsername: "u", ProxyPassword: "hunter2"})
 	_, err = fetch(t, c, "GET", "https://sonar.corp.test/api/server/version", nil, 0)
 	if KindOf(err) != KindProxy || !strings.Contains(err.Error(), addr) {
 		t.Fatalf("err = %v (kind %q), want a proxy error naming %s", err, KindOf(err), addr)
 	}
-	assertNoLeak(t, secret.Forms("hunter2"), err.Error())
+	assertNoLeak(t, append(secret.Forms("hunter2"), basic("u:hunter2")), err.Error(), logs.String())
 }
