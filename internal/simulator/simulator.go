@@ -2,12 +2,13 @@
 // loopback, scenario by scenario, answering the way the real services answer
 // (status, headers, bodies from shared/reference). Tests and `demo` use it.
 //
-// SonarQube listens on plain HTTP at 127.0.0.1 (optionally under a context
-// path). Azure DevOps and GitHub listen on one TLS port each and are reached
-// under their real host names (dev.azure.com, {org}.visualstudio.com,
-// vssps.dev.azure.com, vsaex.dev.azure.com, app.vssps.visualstudio.com,
-// api.github.com, an on-premises host, a GitHub Enterprise host) through a
-// resolve map (like curl --resolve) and a CA that the simulator generates.
+// SonarQube (optionally under a context path), Azure DevOps and GitHub
+// listen on one loopback TLS port each and are reached under host names:
+// sonar.contoso.example and the services' real ones (dev.azure.com,
+// {org}.visualstudio.com, vssps.dev.azure.com, vsaex.dev.azure.com,
+// app.vssps.visualstudio.com, api.github.com, an on-premises host, a GitHub
+// Enterprise host), through a resolve map (like curl --resolve) and a CA
+// that the simulator generates.
 package simulator
 
 import (
@@ -53,6 +54,9 @@ type Options struct {
 	// nil means the wall clock. Tests share one clock with the preflight.
 	Now func() time.Time
 }
+
+// SonarHost is the simulated SonarQube's host name.
+const SonarHost = "sonar.contoso.example"
 
 // Servers is a running simulator.
 type Servers struct {
@@ -137,14 +141,14 @@ func Start(sc Scenario, opts Options) (*Servers, error) {
 		})
 	}
 
-	sonar := httptest.NewServer(wrap(newSonarHandler(sc.Sonar, s)))
-	s.servers = append(s.servers, sonar)
-	s.SonarURL = sonar.URL + strings.TrimRight(sc.Sonar.ContextPath, "/")
+	// SonarQube is reached by name too, over TLS, as users reach theirs.
+	s.SonarURL = "https://" + SonarHost + strings.TrimRight(sc.Sonar.ContextPath, "/")
 
 	for _, svc := range []struct {
 		hosts   []string
 		handler http.Handler
 	}{
+		{[]string{SonarHost}, newSonarHandler(sc.Sonar, s)},
 		{azdoHosts(sc.Azdo), newAzdoHandler(sc.Azdo, s)},
 		{githubHosts(sc.GitHub), newGitHubHandler(sc.GitHub, s)},
 	} {

@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/base64"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sonar-preflight/internal/secret"
+	"sonar-preflight/internal/simulator"
+)
+
+// testClock runs at real speed from a fixed date before the global-PAT
+// retirement, so verdicts that depend on the date hold whenever CI runs.
+func testClock(base time.Time) func() time.Time {
+	start := time.Now()
+	return func() time.Time { return base.Add(time.Since(start)) }
+}
+
+var beforeRetirement = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+type jsonReport struct {
+	Verdict string `json:"verdict"`
+	Checks  []struct {
+		ID        string `json:"id"`
+		Title     string `json:"title"`
+		Status    string `json:"status"`
+		Message   string `json:"message"`
+		Remedy    string `json:"remedy"`
+		ElapsedMS *int64 `json:"elapsed_ms"`
+	} `json:"checks"`
+	ElapsedMS *int64 `json:"elapsed_ms"`
+}
+
+// startScenario starts the simulator for sc and returns it with its
+// environment; the servers stop when the test ends.
+func startScenario(t *testing.T, sc simulator.Scenario, now func() time.Time) (*simulator.Servers, map[string]string) {
+	t.Helper()
+	sim, err := simulator.Start(sc, simulator.Options{Dir: t.TempDir(), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	env := sim.Env()
+	env["AGENT_TEMPDIRECTORY"] = t.TempDir()
+	return sim, env
+}
+
+func runApp(t *testing.T, now func() time.Time, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := App{Now: now}.Run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// secretsOf lists every form of every credential of a simulator run.
+func secretsOf(sim *simulator.Servers, env map[string]string) []string {
+	var out []string
+	for _, v := range []string{sim.Token, sim.AdminToken, sim.PAT, sim.GHToken, env["AGENT_PROXYPASSWORD"]} {
+		out = append(out, secret.Forms(v)...)
+	}
+	return out
+}
+
+func assertNoSecrets(t *testing.T, secrets []string, outputs ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		for _, o := range outputs {
+			if strings.Contains(o, s) {
+				t.Fatalf("output contains a secret form %q…", s[:4])
+			}
+		}
+	}
+}
+
+// TestScenarios runs every simulator scenario through the whole program and
+// checks each expected verdict, the JSON contract, the exit code, and that no
+// secret leaks into any output.
+func TestScenarios(t *testing.T) {
+	t.Parallel()
+	for _, sc := range simulator.Scenarios() {
+		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel()
+			if len(sc.Expect) == 0 {
+				t.Fatalf("scenario %s expects nothing", sc.Name)
+			}
+			now := testClock(beforeRetirement)
+			sim, env := startScenario(t, sc, now)
+			code, stdout, stderr := runApp(t, now, env, "--format", "json", "--debug")
+			var rep jsonReport
+			if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+				t.Fatalf("stdout is not the JSON report: %v\n%s\nstderr:\n%s", err, stdout, stderr)
+			}
+			got := map[string]string{}
+			for _, c := range rep.Checks {
+				got[c.ID] = c.Status
+				if c.Status != "pass" && c.Remedy == "" && c.Status != "skip" {
+					t.Errorf("%s: %s without a remedy: %s", c.ID, c.Status, c.Message)
+				}
+				if c.Message == "" || c.Title == "" || c.ElapsedMS == nil {
+					t.Errorf("%s: incomplete entry %+v", c.ID, c)
+				}
+			}
+			for id, want := range sc.Expect {
+				if got[id] != want {
+					msg := ""
+					for _, c := range rep.Checks {
+						if c.ID == id {
+							msg = c.Message
+						}
+					}
+					t.Errorf("%s: status %q, want %q (%s)", id, got[id], want, msg)
+				}
+			}
+			wantCode := 0
+			if rep.Verdict == "fail" {
+				wantCode = 1
+			}
+			if code != wantCode {
+				t.Errorf("exit code %d for verdict %s", code, rep.Verdict)
+			}
+			assertNoSecrets(t, secretsOf(sim, env), stdout, stderr)
+		})
+	}
+}
+
+// TestScenariosEveryFormat renders every scenario in every format with
+// --debug and asserts that no secret, nor a derived form, appears in stdout,
+// stderr or the summary file, and that in pipeline mode every secret is
+// registered before any other output.
+func TestScenariosEveryFormat(t *testing.T) {
+	t.Parallel()
+	for _, sc := range simulator.Scenarios() {
+		for _, format := range []string{"azp", "text", "markdown", "json"} {
+			t.Run(sc.Name+"/"+format, func(t *testing.T) {
+				t.Parallel()
+				now := testClock(beforeRetirement)
+				sim, env := startScenario(t, sc, now)
+				env["TF_BUILD"] = "True"
+				_, stdout, stderr := runApp(t, now, env, "--format", format, "--debug")
+				outputs := []string{stdout, stderr}
+				if format == "azp" {
+					summary, err := os.ReadFile(filepath.Join(env["AGENT_TEMPDIRECTORY"], "sonar-preflight-summary.md"))
+					if err != nil {
+						t.Fatalf("summary file: %v", err)
+					}
+					outputs = append(outputs, string(summary))
+					checkSetSecretFirst(t, stdout, sim)
+				}
+				secrets := secretsOf(sim, env)
+				// In azp mode the setsecret lines carry the secrets by design.
+				outputs[0] = stripSetSecret(stdout)
+				assertNoSecrets(t, secrets, outputs...)
+			})
+		}
+	}
+}
+
+func stripSetSecret(s string) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(l, "##vso[task.setsecret]") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+func checkSetSecretFirst(t *testing.T, stdout string, sim *simulator.Servers) {
+	t.Helper()
+	lines := strings.Split(stdout, "\n")
+	registered := map[string]bool{}
+	i := 0
+	for ; i < len(lines) && strings.HasPrefix(lines[i], "##vso[task.setsecret]"); i++ {
+		registered[strings.TrimPrefix(lines[i], "##vso[task.setsecret]")] = true
+	}
+	for _, l := range lines[i:] {
+		if strings.HasPrefix(l, "##vso[task.setsecret]") {
+			t.Fatalf("setsecret after other output: %q", l)
+		}
+	}
+	env := sim.Env()
+	for _, v := range []string{env["SONAR_TOKEN"], env["SONAR_ADMIN_TOKEN"], env["AZURE_DEVOPS_EXT_PAT"], env["GITHUB_TOKEN"]} {
+		if v == "" {
+			continue
+		}
+		for _, form := range []string{v, b64(v + ":"), b64(":" + v)} {
+			if !registered[form] {
+				t.Errorf("a form of a secret was not registered with task.setsecret")
+			}
+		}
+	}
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
