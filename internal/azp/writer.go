@@ -216,13 +216,31 @@ func oneLine(s string) string {
 	return neutralize(strings.Join(splitLines(s), " "))
 }
 
-// neutralize breaks the command markers with a visible space. An invisible
-// character would not do: the agent finds "##vso" with a culture-sensitive
-// search, which may ignore zero-width characters.
-func neutralize(line string) string {
-	line = strings.ReplaceAll(line, "##vso", "# #vso")
-	if strings.HasPrefix(line, "##[") {
-		line = "# #[" + line[len("##["):]
+// Neutralize keeps text printed as it is (a log line, or a whole report in
+// another format) from being read as commands: "##vso" anywhere would be
+// executed by the agent (or draw its warning), and "##[" at the start of a
+// line would be formatted by the log viewer. The markers are broken with a
+// visible space; an invisible character would not do, because the agent
+// finds "##vso" with a culture-sensitive search, which may ignore zero-width
+// characters.
+func Neutralize(text string) string {
+	text = strings.ReplaceAll(text, "##vso", "# #vso")
+	if !strings.Contains(text, "##[") {
+		return text
 	}
-	return line
+	var b strings.Builder
+	atStart := true
+	for i := 0; i < len(text); i++ {
+		if atStart && strings.HasPrefix(text[i:], "##[") {
+			b.WriteString("# #[")
+			i += len("##[") - 1
+			atStart = false
+			continue
+		}
+		b.WriteByte(text[i])
+		atStart = text[i] == '\n' || text[i] == '\r'
+	}
+	return b.String()
 }
+
+func neutralize(line string) string { return Neutralize(line) }

@@ -209,10 +209,22 @@ func TestWriterConcurrentLinesStayWhole(t *testing.T) {
 
 func TestNeutralizeNeverLeavesAMarker(t *testing.T) {
 	t.Parallel()
-	for _, s := range []string{"##vso", "###vso", "####vso[", "##vso##vso", "##[", "##[group]", "#", "##", "a##vsob"} {
-		got := neutralize(s)
-		if strings.Contains(got, "##vso") || strings.HasPrefix(got, "##[") {
-			t.Errorf("neutralize(%q) = %q still holds a marker", s, got)
+	for _, s := range []string{"##vso", "###vso", "####vso[", "##vso##vso", "##[", "##[group]", "#", "##", "a##vsob",
+		"ok\n##[error]x\r##[warning]y\r\n##[section]z ##[mid]", "##[##[", "\n\n##["} {
+		got := Neutralize(s)
+		if strings.Contains(got, "##vso") {
+			t.Errorf("Neutralize(%q) = %q still holds ##vso", s, got)
 		}
+		for _, l := range splitLines(got) {
+			if strings.HasPrefix(l, "##[") {
+				t.Errorf("Neutralize(%q) = %q has a line starting with ##[", s, got)
+			}
+		}
+		if strings.Count(got, "\n") != strings.Count(s, "\n") || strings.Count(got, "\r") != strings.Count(s, "\r") {
+			t.Errorf("Neutralize(%q) = %q changed the line breaks", s, got)
+		}
+	}
+	if got := Neutralize("a ##[mid] b"); got != "a ##[mid] b" {
+		t.Errorf("Neutralize changed ##[ inside a line: %q", got)
 	}
 }
