@@ -55,7 +55,8 @@ type Options struct {
 	Now func() time.Time
 }
 
-// SonarHost is the simulated SonarQube's host name.
+// SonarHost is the simulated SonarQube's host name: the healthy base URL
+// names it, and SONAR_HOST_URL reaches it through the resolve map.
 const SonarHost = "sonar.contoso.example"
 
 // Servers is a running simulator.
