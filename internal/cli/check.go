@@ -90,7 +90,7 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 	hc, err := httpx.New(httpx.Options{
 		ProxyURL: cfg.Proxy.URL, ProxyUsername: cfg.Proxy.Username, ProxyPassword: cfg.Proxy.Password.Value(),
 		ProxyBypass: cfg.Proxy.Bypass, HTTPSProxy: cfg.Proxy.HTTPSProxy, HTTPProxy: cfg.Proxy.HTTPProxy, NoProxy: cfg.Proxy.NoProxy,
-		CAFiles: cfg.CAFiles, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
+		CAFiles: cfg.CAFiles, CAFileSources: cfg.CASources, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
 	})
 	if err != nil {
 		cfg.Problems = append(cfg.Problems, config.Problem{Field: "HTTP client", Message: reg.Redact(err.Error()),

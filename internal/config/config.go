@@ -27,7 +27,9 @@ type Config struct {
 	Pipeline Pipeline
 	Proxy    Proxy
 	CAFiles  []string // extra PEM bundles (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO)
-	Resolve  []string // host:port:address overrides, like curl --resolve (SONAR_PREFLIGHT_RESOLVE, --resolve)
+	// CASources names the variable each CA file came from.
+	CASources map[string]string
+	Resolve   []string // host:port:address overrides, like curl --resolve (SONAR_PREFLIGHT_RESOLVE, --resolve)
 
 	// Sources names where each value came from ("--flag", "INPUT_X", "ENV"),
 	// keyed by the field's meaning, for debug output and messages.
@@ -59,7 +61,7 @@ type Proxy struct {
 	URL      string
 	Username string
 	Password secret.Secret
-	Bypass   []string // regular expressions matched against the host, case-insensitively
+	Bypass   []string // regular expressions matched against the whole request URL, case-insensitively (as the task library does)
 	// Standard variables, used when the agent's are absent.
 	HTTPSProxy string
 	HTTPProxy  string

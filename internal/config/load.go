@@ -276,9 +276,15 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 			c.Proxy.Bypass = append(c.Proxy.Bypass, re)
 		}
 	}
-	for _, f := range []string{r.NodeExtraCA, r.SSLCertFile, r.AgentCAInfo} {
-		if f = strings.TrimSpace(f); f != "" {
-			c.CAFiles = append(c.CAFiles, f)
+	c.CASources = map[string]string{}
+	for _, ca := range []struct{ file, source string }{
+		{r.NodeExtraCA, "NODE_EXTRA_CA_CERTS"}, {r.SSLCertFile, "SSL_CERT_FILE"}, {r.AgentCAInfo, "AGENT_CAINFO"},
+	} {
+		if f := strings.TrimSpace(ca.file); f != "" {
+			if _, dup := c.CASources[f]; !dup {
+				c.CAFiles = append(c.CAFiles, f)
+				c.CASources[f] = ca.source
+			}
 		}
 	}
 	if s := strings.TrimSpace(r.Resolve); s != "" {
