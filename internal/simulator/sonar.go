@@ -1,10 +1,606 @@
 package simulator
 
-import "net/http"
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
 
-// Sonar describes the simulated SonarQube. (Stub: replaced by the SonarQube simulator.)
+// DefaultSonarVersion is what a Sonar without Version reports.
+const DefaultSonarVersion = "10.7.0.96327"
+
+// Sonar describes the simulated SonarQube. Scenarios start from
+// HealthySonar() and change what they test. Zero values of the scalar knobs
+// mean the healthy default (Version "" is DefaultSonarVersion, Status "" is
+// UP, authentication forced, the user token an administrator). A Sonar that
+// is entirely zero (a scenario about another service) serves HealthySonar().
 type Sonar struct {
-	ContextPath string
+	ContextPath string // "/sonarqube": the server answers only under it
+	Version     string // drives version quirks (Bearer from 10.0, get_binding permission, 2025.1 fields)
+	Status      string // api/system/status: UP, STARTING, DOWN, RESTARTING, DB_MIGRATION_NEEDED, DB_MIGRATION_RUNNING
+
+	// ForceAuthenticationOff is sonar.forceAuthentication=false: anonymous
+	// callers get past the session filter.
+	ForceAuthenticationOff bool
+	// AuthorizationStripped is a reverse proxy that drops the Authorization
+	// header, so every request reaches SonarQube anonymous.
+	AuthorizationStripped bool
+	// TokenRejected makes the user token unknown to the server (revoked,
+	// expired, mistyped): validate says false, other /api calls 401.
+	TokenRejected bool
+	// UserNotAdmin withholds Administer System from the user token (the
+	// admin token always has it).
+	UserNotAdmin bool
+	// UserIsProjectAdmin grants the user token Administer on the project
+	// (a system administrator has it anyway, through the default template).
+	UserIsProjectAdmin bool
+	// TokenExpiresIn, if not zero, is when the user token expires, counted
+	// from each request on the simulator's clock; authenticated answers then carry the
+	// SonarQube-Authentication-Token-Expiration header. Negative means
+	// already expired, which SonarQube treats as an unknown token.
+	TokenExpiresIn time.Duration
+
+	// BaseURL is sonar.core.serverBaseURL; "" is unset. "{{sonar}}" is
+	// replaced by the simulator's own URL.
+	BaseURL string
+
+	AzureRecords  []SonarAlmRecord
+	GitHubRecords []SonarAlmRecord
+	// Binding is the project's binding; nil is "not bound".
+	Binding *SonarBinding
+	// LegacyNotBoundWording answers "is not bound to any ALM" (the 9.x
+	// wording) instead of "... any DevOps Platform".
+	LegacyNotBoundWording bool
+	// ProjectMissing makes the project key unknown to the server.
+	ProjectMissing bool
+	// ValidationError maps record keys to the 400 message of
+	// alm_settings/validate; it wins over a record's own ValidationError.
+	ValidationError map[string]string
+	// DanglingBinding is a binding whose record was deleted: get_binding
+	// fails with SonarQube's generic 500.
+	DanglingBinding bool
+
+	// HTMLInsteadOfJSON puts a reverse proxy's sign-in page (200 text/html)
+	// in front of every /api call.
+	HTMLInsteadOfJSON bool
 }
 
-func newSonarHandler(cfg Sonar, s *Servers) http.Handler { return http.NotFoundHandler() }
+// SonarAlmRecord is a DevOps Platform configuration record.
+type SonarAlmRecord struct {
+	Key             string
+	URL             string
+	AppID           string // GitHub
+	ClientID        string // GitHub
+	ValidationError string // alm_settings/validate answers 400 with it; "" is 204
+}
+
+// SonarBinding is a project's DevOps Platform binding. For Azure DevOps,
+// Slug is the Azure DevOps project and Repository the repository name.
+type SonarBinding struct {
+	Key                      string
+	Alm                      string // "" is "azure"
+	Repository               string
+	Slug                     string
+	URL                      string // "" takes the record's URL
+	Monorepo                 bool
+	SummaryCommentEnabled    *bool // GitHub/GitLab; nil is true
+	InlineAnnotationsEnabled *bool // Azure, 2025.1+; nil is false
+}
+
+// HealthySonar is a SonarQube ready for Azure DevOps pull-request analysis
+// of the default organization, project and repository.
+func HealthySonar() Sonar {
+	return Sonar{
+		Version: DefaultSonarVersion,
+		Status:  "UP",
+		BaseURL: "https://" + SonarHost,
+		AzureRecords: []SonarAlmRecord{
+			{Key: defaultAlmKey, URL: defaultOrgURL},
+		},
+		Binding: &SonarBinding{Key: defaultAlmKey, Alm: "azure", Slug: defaultProject, Repository: defaultRepo},
+	}
+}
+
+// SonarQube's fixed answers.
+const (
+	msgInsufficientPrivileges = "Insufficient privileges"
+	msgGenericError           = "An error has occurred. Please contact your administrator"
+)
+
+// skippedURLs never get a user session, so a bad token is ignored there
+// (UserSessionInitializer.SKIPPED_URLS).
+var skippedURLs = map[string]bool{
+	"/api/system/status": true, "/api/server/version": true,
+	"/api/system/db_migration_status": true, "/api/system/migrate_db": true,
+	"/api/authentication/validate": true, "/api/authentication/login": true, "/api/authentication/logout": true,
+	"/api/users/identity_providers": true, "/api/l10n/index": true,
+	"/api/project_badges/measure": true, "/api/project_badges/quality_gate": true,
+	"/api/settings/login_message": true,
+}
+
+type sonarSim struct {
+	cfg Sonar
+	s   *Servers
+}
+
+func newSonarHandler(cfg Sonar, s *Servers) http.Handler {
+	if reflect.ValueOf(cfg).IsZero() {
+		cfg = HealthySonar()
+	}
+	if cfg.Version == "" {
+		cfg.Version = DefaultSonarVersion
+	}
+	if cfg.Status == "" {
+		cfg.Status = "UP"
+	}
+	return &sonarSim{cfg: cfg, s: s}
+}
+
+// simUser is whoever a token authenticates as.
+type simUser struct {
+	login, name  string
+	admin        bool // Administer System
+	projectAdmin bool // Administer on the project
+	expires      time.Time
+}
+
+func (h *sonarSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	if cp := strings.TrimRight(h.cfg.ContextPath, "/"); cp != "" {
+		if path != cp && !strings.HasPrefix(path, cp+"/") {
+			tomcatNotFound(w) // outside the web application's context
+			return
+		}
+		path = strings.TrimPrefix(path, cp)
+	}
+	if !strings.HasPrefix(path, "/api/") {
+		tomcatNotFound(w) // the simulator serves no web pages
+		return
+	}
+	if h.cfg.HTMLInsteadOfJSON {
+		signInPage(w)
+		return
+	}
+	if h.cfg.Status != "UP" && path != "/api/system/status" && path != "/api/server/version" {
+		switch h.cfg.Status {
+		case "DB_MIGRATION_NEEDED", "DB_MIGRATION_RUNNING":
+			// Safe mode serves only a handful of web services.
+			writeErrors(w, http.StatusNotFound, "Unknown url : "+path)
+		default:
+			// The reference does not say what a starting or stopping
+			// server answers; no check relies on more than "not 2xx".
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		return
+	}
+
+	user, authFailed := h.authenticate(r)
+	if !skippedURLs[path] {
+		// UserSessionInitializer: a failed authentication, or an anonymous
+		// caller on a server that forces authentication, is a 401 with an
+		// empty body on /api/.
+		if authFailed || user == nil && !h.cfg.ForceAuthenticationOff {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if user != nil && !user.expires.IsZero() {
+			w.Header().Set("SonarQube-Authentication-Token-Expiration",
+				user.expires.In(time.FixedZone("CEST", 2*3600)).Format("2006-01-02T15:04:05-0700"))
+		}
+	}
+
+	action, ok := h.actions()[path]
+	if !ok {
+		writeErrors(w, http.StatusNotFound, "Unknown url : "+path)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPost:
+		if path != "/api/authentication/validate" { // a servlet filter, any method
+			writeErrors(w, http.StatusMethodNotAllowed, "HTTP method GET is required")
+			return
+		}
+	default:
+		writeErrors(w, http.StatusMethodNotAllowed, fmt.Sprintf("HTTP method %s is not allowed", r.Method))
+		return
+	}
+	action(w, r, user, authFailed)
+}
+
+type sonarAction func(w http.ResponseWriter, r *http.Request, user *simUser, authFailed bool)
+
+func (h *sonarSim) actions() map[string]sonarAction {
+	return map[string]sonarAction{
+		"/api/system/status":                 h.status,
+		"/api/server/version":                h.serverVersion,
+		"/api/authentication/validate":       h.validateToken,
+		"/api/users/current":                 h.currentUser,
+		"/api/settings/values":               h.settingsValues,
+		"/api/alm_settings/list_definitions": h.listDefinitions,
+		"/api/alm_settings/list":             h.list,
+		"/api/alm_settings/get_binding":      h.getBinding,
+		"/api/alm_settings/validate":         h.validateSetting,
+	}
+}
+
+// authenticate reads the credentials the way SonarQube does: Basic with the
+// token as login and an empty password on every version, Bearer from 10.0
+// (9.x ignores it and the caller is anonymous). authFailed is an
+// AuthenticationException: credentials present but not accepted.
+func (h *sonarSim) authenticate(r *http.Request) (user *simUser, authFailed bool) {
+	header := r.Header.Get("Authorization")
+	if h.cfg.AuthorizationStripped || header == "" {
+		return nil, false
+	}
+	scheme, rest, _ := strings.Cut(header, " ")
+	var token string
+	switch {
+	case strings.EqualFold(scheme, "basic"):
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+		if err != nil {
+			return nil, true // "Invalid basic header"
+		}
+		login, password, ok := strings.Cut(string(raw), ":")
+		if !ok || password != "" {
+			return nil, true // no ':' , or a login/password the simulator does not know
+		}
+		token = login
+	case strings.EqualFold(scheme, "bearer") && h.versionAtLeast(10, 0):
+		token = strings.TrimSpace(rest)
+	default:
+		return nil, false
+	}
+	switch {
+	case token == h.s.AdminToken && token != "":
+		return &simUser{login: "admin", name: "Administrator", admin: true, projectAdmin: true}, false
+	case token == h.s.Token && token != "" && !h.cfg.TokenRejected && h.cfg.TokenExpiresIn >= 0:
+		u := &simUser{login: "ci-bot", name: "CI Bot", admin: !h.cfg.UserNotAdmin}
+		u.projectAdmin = u.admin || h.cfg.UserIsProjectAdmin
+		if h.cfg.TokenExpiresIn > 0 {
+			u.expires = h.s.Now().Add(h.cfg.TokenExpiresIn).Truncate(time.Second)
+		}
+		return u, false
+	}
+	return nil, true // "Token doesn't exist" (only logged by SonarQube)
+}
+
+// versionAtLeast compares the configured version's major.minor.
+func (h *sonarSim) versionAtLeast(major, minor int) bool {
+	parts := strings.SplitN(h.cfg.Version, ".", 3)
+	maj, _ := strconv.Atoi(parts[0])
+	mi := 0
+	if len(parts) > 1 {
+		mi, _ = strconv.Atoi(parts[1])
+	}
+	return maj > major || maj == major && mi >= minor
+}
+
+func (h *sonarSim) status(w http.ResponseWriter, _ *http.Request, _ *simUser, _ bool) {
+	writeJSON(w, http.StatusOK, struct {
+		ID      string `json:"id"`
+		Version string `json:"version"`
+		Status  string `json:"status"`
+	}{"147B411E-AY5DkSPHsqRP0Dx1VQ5W", h.cfg.Version, h.cfg.Status})
+}
+
+func (h *sonarSim) serverVersion(w http.ResponseWriter, _ *http.Request, _ *simUser, _ bool) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(h.cfg.Version))
+}
+
+// validateToken mirrors ValidateAction: authenticated, or anonymous on a
+// server that does not force authentication.
+func (h *sonarSim) validateToken(w http.ResponseWriter, _ *http.Request, user *simUser, authFailed bool) {
+	valid := !authFailed && (user != nil || h.cfg.ForceAuthenticationOff)
+	writeJSON(w, http.StatusOK, map[string]bool{"valid": valid})
+}
+
+func (h *sonarSim) currentUser(w http.ResponseWriter, _ *http.Request, user *simUser, _ bool) {
+	type perms struct {
+		Global []string `json:"global"`
+	}
+	if user == nil {
+		writeJSON(w, http.StatusOK, struct {
+			IsLoggedIn       bool            `json:"isLoggedIn"`
+			Groups           []string        `json:"groups"`
+			ScmAccounts      []string        `json:"scmAccounts"`
+			Permissions      perms           `json:"permissions"`
+			DismissedNotices map[string]bool `json:"dismissedNotices"`
+		}{false, []string{}, []string{}, perms{[]string{}}, map[string]bool{}})
+		return
+	}
+	global := []string{"provisioning", "scan"}
+	groups := []string{"sonar-users"}
+	if user.admin {
+		global = []string{"admin", "gateadmin", "profileadmin", "provisioning", "scan"}
+		groups = []string{"sonar-administrators", "sonar-users"}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		IsLoggedIn                  bool              `json:"isLoggedIn"`
+		ID                          string            `json:"id"`
+		Login                       string            `json:"login"`
+		Name                        string            `json:"name"`
+		Local                       bool              `json:"local"`
+		ExternalIdentity            string            `json:"externalIdentity"`
+		ExternalProvider            string            `json:"externalProvider"`
+		Groups                      []string          `json:"groups"`
+		ScmAccounts                 []string          `json:"scmAccounts"`
+		Permissions                 perms             `json:"permissions"`
+		Homepage                    map[string]string `json:"homepage"`
+		UsingSonarLintConnectedMode bool              `json:"usingSonarLintConnectedMode"`
+		DismissedNotices            map[string]bool   `json:"dismissedNotices"`
+	}{true, "AYbtRVzTo7uIBQb7-bvt", user.login, user.name, true, user.login, "sonarqube", groups, []string{},
+		perms{global}, map[string]string{"type": "PROJECTS"}, false, map[string]bool{"educationPrinciples": false}})
+}
+
+type settingValue struct {
+	Key       string `json:"key"`
+	Value     string `json:"value"`
+	Inherited bool   `json:"inherited"`
+}
+
+// settingsValues knows sonar.core.serverBaseURL (no default: absent when
+// unset) and sonar.forceAuthentication (default true: inherited).
+func (h *sonarSim) settingsValues(w http.ResponseWriter, r *http.Request, _ *simUser, _ bool) {
+	known := map[string]settingValue{
+		"sonar.forceAuthentication": {"sonar.forceAuthentication", strconv.FormatBool(!h.cfg.ForceAuthenticationOff), !h.cfg.ForceAuthenticationOff},
+	}
+	if h.cfg.BaseURL != "" {
+		v := strings.ReplaceAll(h.cfg.BaseURL, "{{sonar}}", h.s.SonarURL)
+		known["sonar.core.serverBaseURL"] = settingValue{"sonar.core.serverBaseURL", v, false}
+	}
+	var keys []string
+	if q := r.URL.Query().Get("keys"); q != "" {
+		keys = strings.Split(q, ",")
+	} else {
+		for k := range known {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+	}
+	out := []settingValue{}
+	for _, k := range keys {
+		if v, ok := known[strings.TrimSpace(k)]; ok {
+			out = append(out, v)
+		}
+	}
+	answer := struct {
+		Settings           []settingValue `json:"settings"`
+		SetSecuredSettings *[]string      `json:"setSecuredSettings,omitempty"` // a pointer: [] must be written
+	}{Settings: out}
+	if h.versionAtLeast(9, 1) {
+		// Since 9.1 the list of secured keys with a value; the simulator has none.
+		answer.SetSecuredSettings = &[]string{}
+	}
+	writeJSON(w, http.StatusOK, answer)
+}
+
+type almDefinition struct {
+	Key      string `json:"key"`
+	URL      string `json:"url,omitempty"`
+	AppID    string `json:"appId,omitempty"`
+	ClientID string `json:"clientId,omitempty"`
+}
+
+func (h *sonarSim) listDefinitions(w http.ResponseWriter, _ *http.Request, user *simUser, _ bool) {
+	if user == nil || !user.admin {
+		writeErrors(w, http.StatusForbidden, msgInsufficientPrivileges)
+		return
+	}
+	azure, github := []almDefinition{}, []almDefinition{}
+	for _, rec := range h.cfg.AzureRecords {
+		azure = append(azure, almDefinition{Key: rec.Key, URL: rec.URL})
+	}
+	for _, rec := range h.cfg.GitHubRecords {
+		github = append(github, almDefinition{Key: rec.Key, URL: rec.URL, AppID: rec.AppID, ClientID: rec.ClientID})
+	}
+	// Field order as SonarQube writes it; every array, even empty.
+	writeJSON(w, http.StatusOK, struct {
+		GitHub         []almDefinition `json:"github"`
+		Azure          []almDefinition `json:"azure"`
+		Bitbucket      []almDefinition `json:"bitbucket"`
+		GitLab         []almDefinition `json:"gitlab"`
+		BitbucketCloud []almDefinition `json:"bitbucketcloud"`
+	}{github, azure, []almDefinition{}, []almDefinition{}, []almDefinition{}})
+}
+
+// project checks the project parameter: 400 when missing, 404 when unknown.
+func (h *sonarSim) project(w http.ResponseWriter, r *http.Request) (string, bool) {
+	key := r.URL.Query().Get("project")
+	if key == "" {
+		writeErrors(w, http.StatusBadRequest, "The 'project' parameter is missing")
+		return "", false
+	}
+	if key != defaultProjectKey || h.cfg.ProjectMissing {
+		writeErrors(w, http.StatusNotFound, fmt.Sprintf("Project '%s' not found", key))
+		return "", false
+	}
+	return key, true
+}
+
+func (h *sonarSim) list(w http.ResponseWriter, r *http.Request, user *simUser, _ bool) {
+	if r.URL.Query().Has("project") {
+		if _, ok := h.project(w, r); !ok {
+			return
+		}
+		if user == nil || !user.projectAdmin {
+			writeErrors(w, http.StatusForbidden, msgInsufficientPrivileges)
+			return
+		}
+	} else if user == nil { // Create Projects; every simulated user has it
+		writeErrors(w, http.StatusForbidden, msgInsufficientPrivileges)
+		return
+	}
+	type entry struct {
+		Key string `json:"key"`
+		Alm string `json:"alm"`
+		URL string `json:"url,omitempty"`
+	}
+	all := []entry{}
+	for _, rec := range h.cfg.AzureRecords {
+		all = append(all, entry{rec.Key, "azure", rec.URL})
+	}
+	for _, rec := range h.cfg.GitHubRecords {
+		all = append(all, entry{rec.Key, "github", rec.URL})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Key < all[j].Key })
+	writeJSON(w, http.StatusOK, map[string]any{"almSettings": all})
+}
+
+func (h *sonarSim) record(key string) (SonarAlmRecord, bool) {
+	for _, rec := range append(append([]SonarAlmRecord(nil), h.cfg.AzureRecords...), h.cfg.GitHubRecords...) {
+		if rec.Key == key {
+			return rec, true
+		}
+	}
+	return SonarAlmRecord{}, false
+}
+
+func (h *sonarSim) getBinding(w http.ResponseWriter, r *http.Request, user *simUser, _ bool) {
+	key, ok := h.project(w, r)
+	if !ok {
+		return
+	}
+	// 'Administer' up to 10.0, 'Browse' from 10.1 (public project: everyone).
+	if !h.versionAtLeast(10, 1) && (user == nil || !user.projectAdmin) {
+		writeErrors(w, http.StatusForbidden, msgInsufficientPrivileges)
+		return
+	}
+	if h.cfg.DanglingBinding {
+		writeErrors(w, http.StatusInternalServerError, msgGenericError)
+		return
+	}
+	b := h.cfg.Binding
+	if b == nil {
+		platform := "DevOps Platform"
+		if h.cfg.LegacyNotBoundWording {
+			platform = "ALM"
+		}
+		writeErrors(w, http.StatusNotFound, fmt.Sprintf("Project '%s' is not bound to any %s", key, platform))
+		return
+	}
+	alm := b.Alm
+	if alm == "" {
+		alm = "azure"
+	}
+	u := b.URL
+	if rec, ok := h.record(b.Key); ok && u == "" {
+		u = rec.URL
+	}
+	// Field order and presence as GetBindingWsResponse writes them.
+	out := struct {
+		Key                      string `json:"key"`
+		Alm                      string `json:"alm"`
+		Repository               string `json:"repository,omitempty"`
+		URL                      string `json:"url,omitempty"`
+		Slug                     string `json:"slug,omitempty"`
+		SummaryCommentEnabled    *bool  `json:"summaryCommentEnabled,omitempty"`
+		Monorepo                 bool   `json:"monorepo"`
+		InlineAnnotationsEnabled *bool  `json:"inlineAnnotationsEnabled,omitempty"`
+		RepositoryURL            string `json:"repositoryUrl,omitempty"`
+	}{Key: b.Key, Alm: alm, Repository: b.Repository, URL: u, Slug: b.Slug, Monorepo: b.Monorepo}
+	switch alm {
+	case "github", "gitlab":
+		out.SummaryCommentEnabled = b.SummaryCommentEnabled
+		if out.SummaryCommentEnabled == nil {
+			t := true
+			out.SummaryCommentEnabled = &t
+		}
+		if alm == "github" && h.versionAtLeast(2025, 6) && b.Repository != "" {
+			out.RepositoryURL = githubWebURL(u) + "/" + b.Repository
+		}
+	case "azure":
+		if h.versionAtLeast(2025, 1) {
+			out.InlineAnnotationsEnabled = b.InlineAnnotationsEnabled
+			if out.InlineAnnotationsEnabled == nil {
+				f := false
+				out.InlineAnnotationsEnabled = &f
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// githubWebURL turns a GitHub API URL into the web URL SonarQube derives.
+func githubWebURL(api string) string {
+	api = strings.TrimRight(api, "/")
+	if api == "https://api.github.com" {
+		return "https://github.com"
+	}
+	return strings.TrimSuffix(api, "/api/v3")
+}
+
+func (h *sonarSim) validateSetting(w http.ResponseWriter, r *http.Request, user *simUser, _ bool) {
+	key := r.URL.Query().Get("key")
+	if key == "" {
+		writeErrors(w, http.StatusBadRequest, "The 'key' parameter is missing")
+		return
+	}
+	if user == nil || !user.admin {
+		writeErrors(w, http.StatusForbidden, msgInsufficientPrivileges)
+		return
+	}
+	rec, ok := h.record(key)
+	if !ok {
+		writeErrors(w, http.StatusNotFound, fmt.Sprintf("DevOps Platform setting with key '%s' cannot be found", key))
+		return
+	}
+	msg := rec.ValidationError
+	if m, ok := h.cfg.ValidationError[key]; ok {
+		msg = m
+	}
+	if msg != "" {
+		writeErrors(w, http.StatusBadRequest, msg)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // the simulator's own values always marshal
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeErrors writes SonarQube's error body.
+func writeErrors(w http.ResponseWriter, status int, msgs ...string) {
+	type msg struct {
+		Msg string `json:"msg"`
+	}
+	out := struct {
+		Errors []msg `json:"errors"`
+	}{}
+	for _, m := range msgs {
+		out.Errors = append(out.Errors, msg{m})
+	}
+	writeJSON(w, status, out)
+}
+
+func tomcatNotFound(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte(`<!doctype html><html lang="en"><head><title>HTTP Status 404 – Not Found</title></head><body><h1>HTTP Status 404 – Not Found</h1></body></html>`))
+}
+
+func signInPage(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(`<!DOCTYPE html>
+<html><head><meta charset="utf-8">
+<title>
+  Sign in to your account
+</title></head>
+<body><form method="post" action="/oauth2/authorize"><input name="loginfmt" type="email"></form></body></html>`))
+}
