@@ -53,6 +53,16 @@ type Options struct {
 	// Now is the simulator's clock (token expiry dates are relative to it);
 	// nil means the wall clock. Tests share one clock with the preflight.
 	Now func() time.Time
+	// Intercept, when set, sees every request first (after the request log
+	// and the latency); returning true means it answered and the simulated
+	// service is not called. Fault tests use it for resets, stalls, 5xx,
+	// 429, redirects, broken and huge bodies.
+	Intercept func(w http.ResponseWriter, r *http.Request) bool
+	// SonarCert selects the SonarQube server's certificate: "" (valid),
+	// "expired" or "wrong-host", for TLS fault tests.
+	SonarCert string
+	// OnRequest, when set, is called with each logged request line.
+	OnRequest func(line string)
 }
 
 // SonarHost is the simulated SonarQube's host name: the healthy base URL
@@ -85,10 +95,12 @@ type RequestLog struct {
 	entries []string // "METHOD host/path?query"
 }
 
-func (l *RequestLog) add(r *http.Request) {
+func (l *RequestLog) add(r *http.Request) string {
+	line := r.Method + " " + r.Host + r.URL.RequestURI()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.entries = append(l.entries, r.Method+" "+r.Host+r.URL.RequestURI())
+	l.entries = append(l.entries, line)
+	return line
 }
 
 // Entries returns the requests served so far, in arrival order.
@@ -128,7 +140,10 @@ func Start(sc Scenario, opts Options) (*Servers, error) {
 	}
 	wrap := func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.log.add(r)
+			line := s.log.add(r)
+			if opts.OnRequest != nil {
+				opts.OnRequest(line)
+			}
 			if opts.Latency > 0 {
 				t := time.NewTimer(opts.Latency)
 				select {
@@ -137,6 +152,9 @@ func Start(sc Scenario, opts Options) (*Servers, error) {
 					t.Stop()
 					return
 				}
+			}
+			if opts.Intercept != nil && opts.Intercept(w, r) {
+				return
 			}
 			h.ServeHTTP(w, r)
 		})
@@ -158,6 +176,14 @@ func Start(sc Scenario, opts Options) (*Servers, error) {
 		}
 		srv := httptest.NewUnstartedServer(wrap(svc.handler))
 		cert, err := ca.leaf(svc.hosts)
+		if svc.hosts[0] == SonarHost && err == nil {
+			switch opts.SonarCert {
+			case "expired":
+				cert, err = ca.issue(svc.hosts, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
+			case "wrong-host":
+				cert, err = ca.issue([]string{"other.contoso.example"}, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
+			}
+		}
 		if err != nil {
 			s.Close()
 			return nil, err
