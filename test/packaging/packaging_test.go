@@ -223,7 +223,11 @@ func vsixFile(t *testing.T) string {
 		}
 		for _, line := range strings.Split(out, "\n") {
 			if f, ok := strings.CutPrefix(line, "vsix "); ok {
-				return filepath.Join(repoRoot, strings.Fields(f)[0]), nil
+				p := strings.Fields(f)[0]
+				if !filepath.IsAbs(p) {
+					p = filepath.Join(repoRoot, p)
+				}
+				return p, nil
 			}
 		}
 		return "", fmt.Errorf("scripts/build.sh vsix named no .vsix:\n%s", out)
