@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -127,13 +127,17 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 
 // scrubWriter masks every registered secret form in what passes through.
 // Writers here receive whole lines or whole reports, so a secret is never
-// split across two writes.
+// split across two writes. Debug events come from concurrent requests, so
+// writes are serialised.
 type scrubWriter struct {
+	mu    sync.Mutex
 	w     io.Writer
 	scrub func(string) string
 }
 
 func (s *scrubWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	clean := s.scrub(string(p))
 	if _, err := io.WriteString(s.w, clean); err != nil {
 		return 0, err
@@ -141,4 +145,3 @@ func (s *scrubWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-var _ = strings.TrimSpace
