@@ -144,4 +144,3 @@ func (s *scrubWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
