@@ -16,6 +16,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -189,6 +191,9 @@ func Start(sc Scenario, opts Options) (*Servers, error) {
 			return nil, err
 		}
 		srv.TLS = tlsConfig(cert)
+		// Clients that are cut off mid-handshake (timeouts, fault tests, the
+		// end of a demo) are expected here; keep them out of the output.
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 		srv.StartTLS()
 		s.servers = append(s.servers, srv)
 		addr := srv.Listener.Addr().String()
