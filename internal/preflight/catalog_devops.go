@@ -264,12 +264,12 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 		if p.TeamProject == "" {
 			notes = append(notes, "SYSTEM_TEAMPROJECT is not set: the Azure DevOps project was not compared.")
 		} else if !strings.EqualFold(b.Slug, p.TeamProject) {
-			problems = append(problems, fmt.Sprintf("its Azure DevOps project is %q but this pipeline runs in %q", b.Slug, p.TeamProject))
+			problems = append(problems, fmt.Sprintf("its Azure DevOps project is %q, while this pipeline runs in %q", b.Slug, p.TeamProject))
 		}
 		if p.RepoName == "" {
 			notes = append(notes, "BUILD_REPOSITORY_NAME is not set (classic release pipelines may lack it): the repository was not compared.")
 		} else if !strings.EqualFold(b.Repository, p.RepoName) {
-			problems = append(problems, fmt.Sprintf("its repository is %q but this pipeline builds %q", b.Repository, p.RepoName))
+			problems = append(problems, fmt.Sprintf("its repository is %q, while this pipeline builds %q", b.Repository, p.RepoName))
 		}
 		if b.URL != "" && p.CollectionURI != "" {
 			if same, err := sameAzureOrg(b.URL, p.CollectionURI); err == nil && !same {
@@ -281,7 +281,7 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 	}
 	if len(problems) > 0 {
 		return Finding{Status: Fail,
-			Message:  fmt.Sprintf("Project %s is bound to %s record %s, but %s: decoration goes to the wrong place or nowhere.", key, almName(b.Alm), b.Key, strings.Join(problems, "; ")),
+			Message:  fmt.Sprintf("Project %s is bound to %s record %s, which does not match this pipeline: %s. Pull-request decoration goes to the wrong place or nowhere.", key, almName(b.Alm), b.Key, strings.Join(problems, "; ")),
 			Remedy:   "In SonarQube, open project " + key + " > " + bindingPlace + " and set " + r.bindingHint() + ". If several repositories share this project, use one SonarQube project per repository (or mark it monorepo).",
 			Notes:    notes,
 			Evidence: ev}

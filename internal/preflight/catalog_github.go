@@ -62,7 +62,7 @@ func (r *run) compareGitHubBinding(b *sonar.Binding, problems, notes []string) (
 	if p.RepoName == "" {
 		notes = append(notes, "BUILD_REPOSITORY_NAME is not set: the repository was not compared.")
 	} else if !strings.EqualFold(b.Repository, p.RepoName) {
-		problems = append(problems, fmt.Sprintf("its repository is %q but this pipeline builds %q", b.Repository, p.RepoName))
+		problems = append(problems, fmt.Sprintf("its repository is %q, while this pipeline builds %q", b.Repository, p.RepoName))
 	}
 	if b.URL != "" && p.RepoURI != "" && !github.SameAPIHost(b.URL, p.RepoURI) {
 		problems = append(problems, fmt.Sprintf("its record's API URL %s is not the host of %s", b.URL, p.RepoURI))
