@@ -229,3 +229,62 @@ func TestGitHubAnonymousSeesNothing(t *testing.T) {
 		t.Errorf("anonymous GET = %d %s", resp.StatusCode, body)
 	}
 }
+
+// Each GitHub scenario must be runnable as written: the repository's API host
+// is served, the binding goes through a GitHub record, and github.repo is
+// expected exactly when the pipeline has a token.
+func TestGitHubScenariosAreConsistent(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, sc := range githubScenarios() {
+		if seen[sc.Name] || sc.Summary == "" {
+			t.Errorf("%s: duplicate name or no summary", sc.Name)
+		}
+		seen[sc.Name] = true
+		for _, id := range []string{"sonar.devops-config", "sonar.binding", "sonar.devops-pat"} {
+			if sc.Expect[id] == "" {
+				t.Errorf("%s: no expectation for %s", sc.Name, id)
+			}
+		}
+		provider := sc.Env["BUILD_REPOSITORY_PROVIDER"]
+		if provider != "GitHub" && provider != "GitHubEnterprise" {
+			if _, ok := sc.Expect["github.repo"]; ok {
+				t.Errorf("%s: provider %q has no github.repo check", sc.Name, provider)
+			}
+			continue
+		}
+		_, hasRepoCheck := sc.Expect["github.repo"]
+		if !hasRepoCheck {
+			t.Errorf("%s: GitHub scenario without a github.repo expectation", sc.Name)
+		}
+		if (sc.Env["GITHUB_TOKEN"] == "") != (sc.Expect["github.repo"] == "skip") {
+			t.Errorf("%s: GITHUB_TOKEN %q but github.repo expected %q", sc.Name, sc.Env["GITHUB_TOKEN"], sc.Expect["github.repo"])
+		}
+		h, err := github.HostFromRepoURI(sc.Env["BUILD_REPOSITORY_URI"])
+		if err != nil {
+			t.Errorf("%s: %v", sc.Name, err)
+			continue
+		}
+		served := false
+		for _, host := range githubHosts(sc.GitHub) {
+			if strings.Contains(h.APIURL, "://"+host+"/") {
+				served = true
+			}
+		}
+		if !served {
+			t.Errorf("%s: the simulator does not serve %s", sc.Name, h.APIURL)
+		}
+		b := sc.Sonar.Binding
+		if b == nil || b.Alm != "github" {
+			t.Errorf("%s: the project is not bound through a GitHub record: %+v", sc.Name, b)
+			continue
+		}
+		found := false
+		for _, rec := range sc.Sonar.GitHubRecords {
+			found = found || rec.Key == b.Key
+		}
+		if !found {
+			t.Errorf("%s: binding key %q names no GitHub record", sc.Name, b.Key)
+		}
+	}
+}
