@@ -1,3 +1,103 @@
 package simulator
 
-func azdoScenarios() []Scenario { return nil }
+// Azure DevOps check ids, as the preflight catalog names them.
+const (
+	checkAzdoPAT         = "azdo.pat"
+	checkAzdoGlobalPAT   = "azdo.global-pat"
+	checkAzdoCodeRead    = "azdo.code-read"
+	checkAzdoContribute  = "azdo.contribute"
+	checkAzdoAccessLevel = "azdo.access-level"
+)
+
+const azdoOnPremURL = "https://" + azdoOnPremHost + azdoCollection
+
+// azdoExpect is every Azure DevOps check passing, with the given
+// exceptions (id, status pairs).
+func azdoExpect(except ...string) map[string]string {
+	m := map[string]string{
+		checkAzdoPAT: "pass", checkAzdoGlobalPAT: "pass", checkAzdoCodeRead: "pass",
+		checkAzdoContribute: "pass", checkAzdoAccessLevel: "pass",
+	}
+	for i := 0; i+1 < len(except); i += 2 {
+		m[except[i]] = except[i+1]
+	}
+	return m
+}
+
+// afterPAT is what the checks behind azdo.pat finish with when the PAT is
+// refused: skipped. azdo.contribute needs the repository's ids, so it
+// follows azdo.code-read.
+var afterPAT = []string{checkAzdoPAT, "fail", checkAzdoGlobalPAT, "skip", checkAzdoCodeRead, "skip", checkAzdoContribute, "skip", checkAzdoAccessLevel, "skip"}
+
+func azdoScenarios() []Scenario {
+	sc := func(name, summary string, edit func(*Azdo), env map[string]string, expect map[string]string) Scenario {
+		a := HealthyAzdo()
+		if edit != nil {
+			edit(&a)
+		}
+		e := map[string]string{"AZURE_DEVOPS_EXT_PAT": "{{pat}}"}
+		for k, v := range env {
+			e[k] = v
+		}
+		return Scenario{Name: name, Summary: summary, Sonar: HealthySonar(), Azdo: a, Env: e, Expect: expect}
+	}
+	onPremSonar := HealthySonar()
+	onPremSonar.AzureRecords = []SonarAlmRecord{{Key: defaultAlmKey, URL: azdoOnPremURL}}
+
+	scenarios := []Scenario{
+		sc("azdo-healthy",
+			"The PAT of a Basic user who contributes to the repository, scoped to the organization: every Azure DevOps check passes.",
+			nil, nil, azdoExpect()),
+		sc("pat-expired",
+			"Azure DevOps answers 401 \"Access Denied: The Personal Access Token used has expired.\": the PAT must be renewed.",
+			func(a *Azdo) { a.PAT = PATExpired }, nil, azdoExpect(afterPAT...)),
+		sc("pat-sign-in-page",
+			"Azure DevOps answers with an HTML sign-in page (203) instead of JSON: the PAT was not accepted.",
+			func(a *Azdo) { a.PAT = PATSignInPage }, nil, azdoExpect(afterPAT...)),
+		sc("pat-revoked-or-inactive",
+			"Azure DevOps answers a bare 401 to connectionData: the PAT was revoked, stopped for inactivity, mistyped or made for another organization.",
+			func(a *Azdo) { a.PAT = PATRevoked }, nil, azdoExpect(afterPAT...)),
+		sc("pat-wrong-organization",
+			"The organization in the URLs does not exist (renamed or mistyped): Azure DevOps answers 404 whatever the PAT.",
+			func(a *Azdo) { a.WrongOrg = true }, nil, azdoExpect(afterPAT...)),
+		sc("pat-anonymous",
+			"The organization has public projects and does not accept the PAT, so it answers as the anonymous user.",
+			func(a *Azdo) { a.PAT = PATAnonymous }, nil, azdoExpect(afterPAT...)),
+		sc("no-code-scope",
+			"The PAT authenticates but lacks the Code scope (and Member Entitlement Management): Git calls answer 401.",
+			func(a *Azdo) { a.NoCodeScope, a.EntitlementScopeMissing = true, true }, nil,
+			azdoExpect(checkAzdoCodeRead, "fail", checkAzdoContribute, "skip", checkAzdoAccessLevel, "warn")),
+		sc("stakeholder",
+			"The PAT's user has Stakeholder access, which gives no code in private projects: Git calls answer 404 TF401019.",
+			func(a *Azdo) { a.Access = AccessStakeholder() }, nil,
+			azdoExpect(checkAzdoCodeRead, "fail", checkAzdoContribute, "skip", checkAzdoAccessLevel, "fail")),
+		sc("not-a-contributor",
+			"The PAT's user can read the repository but holds neither Contribute nor Contribute to pull requests.",
+			func(a *Azdo) { a.NotContributor = true }, nil, azdoExpect(checkAzdoContribute, "fail")),
+		// The check warns before 2026-12-01 and fails from then on; the
+		// scenario tests run on a clock set before that date.
+		sc("global-pat",
+			"The PAT is valid for all accessible organizations: Microsoft retires global PATs on 2026-12-01 and SonarQube rejects them (warn before that date, fail after).",
+			func(a *Azdo) { a.GlobalPAT = true }, nil, azdoExpect(checkAzdoGlobalPAT, "warn")),
+		sc("azdo-legacy-url",
+			"The pipeline names the organization by its legacy URL https://contoso.visualstudio.com/ and SonarQube by https://dev.azure.com/contoso: the same organization, every check passes.",
+			nil, map[string]string{
+				"SYSTEM_TEAMFOUNDATIONCOLLECTIONURI": "https://" + defaultOrg + ".visualstudio.com/",
+				"SYSTEM_COLLECTIONURI":               "https://" + defaultOrg + ".visualstudio.com/",
+				"BUILD_REPOSITORY_URI":               "https://" + defaultOrg + ".visualstudio.com/" + defaultProject + "/_git/" + defaultRepo,
+			}, azdoExpect()),
+		sc("entitlement-unreadable",
+			"The PAT lacks Member Entitlement Management (Read): the access level cannot be verified, everything else passes.",
+			func(a *Azdo) { a.EntitlementScopeMissing = true }, nil, azdoExpect(checkAzdoAccessLevel, "warn")),
+	}
+
+	onPrem := sc("azdo-on-prem",
+		"Azure DevOps Server 2022 at https://tfs.contoso.example/tfs/DefaultCollection: the PAT, code and contribution checks pass; access levels and global PATs do not exist there.",
+		nil, map[string]string{
+			"SYSTEM_TEAMFOUNDATIONCOLLECTIONURI": azdoOnPremURL + "/",
+			"SYSTEM_COLLECTIONURI":               azdoOnPremURL + "/",
+			"BUILD_REPOSITORY_URI":               azdoOnPremURL + "/" + defaultProject + "/_git/" + defaultRepo,
+		}, azdoExpect(checkAzdoGlobalPAT, "skip", checkAzdoAccessLevel, "skip"))
+	onPrem.Sonar = onPremSonar
+	return append(scenarios, onPrem)
+}
