@@ -53,7 +53,10 @@ func (r *run) azdoChecks() []Check {
 	}
 }
 
-const patHowTo = "Create a PAT as the account SonarQube uses: Azure DevOps > User settings > Personal access tokens > New Token, Organization: the one below (not \"All accessible organizations\"), Scopes: Code (Read & write), with an expiry date you will track. Paste it into SonarQube (" + devopsPlace + " > Azure DevOps > the record > Personal Access Token) and into the secret variable that feeds azureDevOpsPat."
+// patHowTo says how to make a PAT SonarQube can use, for organization org.
+func patHowTo(org string) string {
+	return "Create a PAT as the account SonarQube uses: Azure DevOps (" + org + ") > User settings > Personal access tokens > New Token, Organization: that organization (not \"All accessible organizations\"), Scopes: Code (Read & write), with an expiry date you will track. Paste it into SonarQube (" + devopsPlace + " > Azure DevOps > the record > Personal Access Token) and into the secret variable that feeds azureDevOpsPat."
+}
 
 // azdoOrg decides which organization to probe: the pipeline's, else the
 // one SonarQube's binding or record names.
@@ -114,11 +117,11 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 	case azdo.FailureSignInPage:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "Azure DevOps answered with its sign-in page (HTTP 203, a redirect, or HTML) instead of the API: it did not accept the PAT. SonarQube's own validation takes such an answer as success, so this failure can stay hidden there.",
-			Remedy:  "The PAT is invalid, revoked, expired or made for another organization. " + patHowTo + " Organization: " + org + "."}
+			Remedy:  "The PAT is invalid, revoked, expired or made for another organization. " + patHowTo(org)}
 	case azdo.FailureExpired:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "The PAT has expired: Azure DevOps answered \"Access Denied: The Personal Access Token used has expired.\"",
-			Remedy:  "Azure DevOps PATs always carry an expiry date. " + patHowTo + " Organization: " + org + ". Note the new expiry date somewhere your team will see it."}
+			Remedy:  "Azure DevOps PATs always carry an expiry date. " + patHowTo(org) + " Note the new expiry date somewhere your team will see it."}
 	case azdo.FailureUnauthorized:
 		if step != "" {
 			break // a later call's 401 means something else; callers explain theirs
@@ -130,7 +133,7 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 				"- The token is listed as Revoked, or is not listed at all: it was revoked, or belongs to another user or organization.",
 				"- You could not sign in, or this is the first sign-in for weeks: inactivity stopped it; signing in re-enables the account, not the PAT.",
 				"- It is listed as Active for another organization: it was made for that one.",
-				patHowTo + " Organization: " + org + ".",
+				patHowTo(org),
 			}, "\n")}
 	case azdo.FailureNotFound:
 		return Finding{Status: Fail, Evidence: ev,
@@ -139,7 +142,7 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 	case azdo.FailureAnonymous:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "Azure DevOps answered as the anonymous user: the PAT was not accepted. (This organization has public projects, so it answers a bad PAT anonymously instead of with 401.)",
-			Remedy:  "The PAT is invalid, revoked, expired or made for another organization. " + patHowTo + " Organization: " + org + "."}
+			Remedy:  "The PAT is invalid, revoked, expired or made for another organization. " + patHowTo(org)}
 	case azdo.FailureThrottled:
 		return Finding{Status: Warn, Evidence: ev,
 			Message: "Could not verify: Azure DevOps throttled the requests (429, TF400733) beyond the wait this run allows.",

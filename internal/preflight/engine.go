@@ -224,10 +224,14 @@ func blocked(c Check, results []Result, index map[string]int) string {
 	sort.Strings(failed)
 	sort.Strings(skipped)
 	switch {
-	case len(failed) > 0:
-		return fmt.Sprintf("Not run: it needs %s, which failed.", strings.Join(failed, ", "))
-	case len(skipped) > 0:
-		return fmt.Sprintf("Not run: it needs %s, which was skipped.", strings.Join(skipped, ", "))
+	case len(failed) == 1:
+		return fmt.Sprintf("Not run: it needs %s, which failed.", failed[0])
+	case len(failed) > 1:
+		return fmt.Sprintf("Not run: it needs %s, which failed.", strings.Join(failed, " and "))
+	case len(skipped) == 1:
+		return fmt.Sprintf("Not run: it needs %s, which was skipped.", skipped[0])
+	case len(skipped) > 1:
+		return fmt.Sprintf("Not run: it needs %s, which were skipped.", strings.Join(skipped, " and "))
 	}
 	return ""
 }

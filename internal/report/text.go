@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -76,8 +77,14 @@ func text(v view) string {
 		word := statusWord(r.Status)
 		lead := paint(statusColour(r.Status), word) + "  " + pad(r.ID, idCol) + "  "
 		hang := strings.Repeat(" ", utf8.RuneCountInString(word)+2+max(idCol, utf8.RuneCountInString(r.ID))+2)
-		msg := strings.Join(lines(r.Message), " ")
-		writeWrappedVisible(&b, msg, lead, len(hang), hang)
+		// Messages keep their line breaks (config lists one problem a line).
+		for i, l := range lines(r.Message) {
+			if i == 0 {
+				writeWrappedVisible(&b, l, lead, len(hang), hang)
+			} else {
+				writeWrapped(&b, l, hang, hang)
+			}
+		}
 		if r.Status == preflight.Pass {
 			continue
 		}
@@ -114,6 +121,8 @@ func pad(s string, n int) string {
 	return s
 }
 
+var listMarker = regexp.MustCompile(`^(?:[-*•]|\d{1,2}[.)]) `)
+
 // writeWrapped writes one line of text, word-wrapped at width with first
 // before the first line and rest before the others. Leading white space of
 // the text is kept (it may indent a list in a remedy); words are never split,
@@ -132,6 +141,10 @@ func writeWrappedVisible(b *strings.Builder, s, first string, firstWidth int, re
 	b.WriteString(lead)
 	col := firstWidth + utf8.RuneCountInString(lead)
 	start := col
+	// Continuation lines of a list item ("- x", "1. x") align with its text.
+	if m := listMarker.FindString(trimmed); m != "" {
+		lead += strings.Repeat(" ", utf8.RuneCountInString(m))
+	}
 	for _, w := range words {
 		n := utf8.RuneCountInString(w)
 		switch {
