@@ -251,7 +251,7 @@ func (h *azdoSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.org(w, r, azdoSite{base: "https://" + host, rest: rest})
 	case h.cfg.OnPremHost != "" && host == strings.ToLower(h.cfg.OnPremHost):
 		coll := strings.TrimPrefix(azdoCollection, "/")
-		if len(path) < len(coll) || !strings.EqualFold(path[:len(coll)], coll) || (len(path) > len(coll) && path[len(coll)] != '/') {
+		if h.cfg.WrongOrg || len(path) < len(coll) || !strings.EqualFold(path[:len(coll)], coll) || (len(path) > len(coll) && path[len(coll)] != '/') {
 			// IIS answers for an unknown virtual directory or collection.
 			h.notFound(w)
 			return
@@ -420,7 +420,9 @@ func (h *azdoSim) repository(w http.ResponseWriter, r *http.Request, site azdoSi
 	// What a Stakeholder gets on Git calls in a private project is not
 	// documented (the reference marks it UNCONFIRMED); TF401019 is the
 	// likeliest, as for any identity that cannot see the repository.
-	stakeholder := !site.onPrem && strings.EqualFold(h.cfg.Access.AccountLicenseType, "stakeholder")
+	// Azure DevOps Server has Stakeholder access too, with the same lack of
+	// code access; only its entitlement API is missing.
+	stakeholder := strings.EqualFold(h.cfg.Access.AccountLicenseType, "stakeholder")
 	switch {
 	case h.cfg.NoRepoAccess == NoAccessProject:
 		h.azdoError(w, http.StatusNotFound, azdoVS800075(project),

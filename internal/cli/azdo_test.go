@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"sonar-preflight/internal/simulator"
+)
+
+// statusOf runs the program on env and returns each check's status and message.
+func statusOf(t *testing.T, now func() time.Time, env map[string]string) (map[string]string, map[string]string, string) {
+	t.Helper()
+	_, stdout, stderr := runApp(t, now, env, "--format", "json")
+	var rep jsonReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
+	}
+	st, msg := map[string]string{}, map[string]string{}
+	for _, c := range rep.Checks {
+		st[c.ID], msg[c.ID] = c.Status, c.Message
+	}
+	return st, msg, stdout + stderr
+}
+
+// A global PAT is a warning before Microsoft retires them and a failure from
+// that day on; the clock is the only difference.
+func TestGlobalPATRetirementDate(t *testing.T) {
+	t.Parallel()
+	sc, ok := simulator.Lookup("global-pat")
+	if !ok {
+		t.Fatal("no global-pat scenario")
+	}
+	tests := []struct {
+		name string
+		at   time.Time
+		want string
+		text string
+	}{
+		{"a week before", time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), "warn", "stops every global PAT on 2026-12-01 (in 7 days)"},
+		{"the day itself", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), "fail", "stopped global PATs on 2026-12-01"},
+		{"months later", time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), "fail", "no longer works"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			now := testClock(tt.at)
+			_, env := startScenario(t, sc, now)
+			st, msg, _ := statusOf(t, now, env)
+			if st["azdo.global-pat"] != tt.want || !strings.Contains(msg["azdo.global-pat"], tt.text) {
+				t.Errorf("azdo.global-pat = %s %q, want %s containing %q", st["azdo.global-pat"], msg["azdo.global-pat"], tt.want, tt.text)
+			}
+		})
+	}
+}
+
+// Without a PAT the Azure DevOps checks are skipped with a note on how to
+// enable them, and nothing is sent to Azure DevOps.
+func TestAzdoChecksNeedAPAT(t *testing.T) {
+	t.Parallel()
+	sc, _ := simulator.Lookup("azdo-healthy")
+	now := testClock(beforeRetirement)
+	sim, env := startScenario(t, sc, now)
+	delete(env, "AZURE_DEVOPS_EXT_PAT")
+	st, msg, _ := statusOf(t, now, env)
+	if st["azdo.pat"] != "skip" || !strings.Contains(msg["azdo.pat"], "azureDevOpsPat") {
+		t.Errorf("azdo.pat = %s %q", st["azdo.pat"], msg["azdo.pat"])
+	}
+	for _, r := range sim.Requests() {
+		if !strings.HasPrefix(strings.SplitN(r, " ", 2)[1], simulator.SonarHost) {
+			t.Errorf("request to Azure DevOps without a PAT: %s", r)
+		}
+	}
+}
+
+// SonarQube's check of its stored PAT and the probe of the pipeline's PAT
+// disagreeing must be explained on both.
+func TestReconcileDifferentPATs(t *testing.T) {
+	t.Parallel()
+	// SonarQube's stored PAT is rejected while the pipeline's works.
+	storedBad, _ := simulator.Lookup("pat-rejected")
+	storedBad.Azdo = simulator.HealthyAzdo()
+	storedBad.Env = map[string]string{"AZURE_DEVOPS_EXT_PAT": "{{pat}}"}
+	// SonarQube's check passes while the pipeline's PAT is refused.
+	pipelineBad, _ := simulator.Lookup("pat-revoked-or-inactive")
+	tests := []struct {
+		name string
+		sc   simulator.Scenario
+		want string
+	}{
+		{"stored PAT rejected", storedBad, "The pipeline's PAT (azureDevOpsPat) works, but SonarQube's stored PAT does not"},
+		{"pipeline PAT rejected", pipelineBad, "SonarQube's own check passes while the pipeline's PAT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			now := testClock(beforeRetirement)
+			_, env := startScenario(t, tt.sc, now)
+			_, stdout, _ := runApp(t, now, env, "--format", "json")
+			var rep struct {
+				Checks []struct {
+					ID    string   `json:"id"`
+					Notes []string `json:"notes"`
+				} `json:"checks"`
+			}
+			if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+				t.Fatal(err)
+			}
+			explained := 0
+			for _, c := range rep.Checks {
+				if (c.ID == "sonar.devops-pat" || c.ID == "azdo.pat") && strings.Contains(strings.Join(c.Notes, " "), tt.want) {
+					explained++
+				}
+			}
+			if explained != 2 {
+				t.Errorf("the disagreement is explained on %d of the two checks:\n%s", explained, stdout)
+			}
+		})
+	}
+}
+
+// Every Azure DevOps scenario holds whichever URL form the organization is
+// named by: the current one, the legacy one, and an on-premises collection.
+// On Azure DevOps Server there are neither global PATs nor user
+// entitlements, so those checks are skipped there.
+func TestAzdoScenariosEveryURLForm(t *testing.T) {
+	t.Parallel()
+	forms := []struct {
+		name    string
+		url     string // what the pipeline and SonarQube's record say
+		onPrem  bool
+		repoURI string
+	}{
+		{"dev.azure.com", "https://dev.azure.com/contoso", false, "https://dev.azure.com/contoso/Fabrikam/_git/web-app"},
+		{"visualstudio.com", "https://contoso.visualstudio.com", false, "https://contoso.visualstudio.com/Fabrikam/_git/web-app"},
+		{"on-premises", "https://tfs.contoso.example/tfs/DefaultCollection", true, "https://tfs.contoso.example/tfs/DefaultCollection/Fabrikam/_git/web-app"},
+	}
+	for _, base := range simulator.Scenarios() {
+		if base.Azdo.Org == "" || base.Env["AZURE_DEVOPS_EXT_PAT"] == "" {
+			continue // not an Azure DevOps PAT scenario
+		}
+		for _, f := range forms {
+			t.Run(base.Name+"/"+f.name, func(t *testing.T) {
+				t.Parallel()
+				sc := base
+				if f.onPrem && sc.Azdo.OnPremHost == "" {
+					t.Skipf("scenario %s serves no on-premises collection", sc.Name)
+				}
+				if strings.Contains(base.Env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"], "tfs.") && !f.onPrem {
+					t.Skipf("scenario %s is about Azure DevOps Server", sc.Name)
+				}
+				sc.Env = map[string]string{}
+				for k, v := range base.Env {
+					sc.Env[k] = v
+				}
+				sc.Env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = f.url + "/"
+				sc.Env["SYSTEM_COLLECTIONURI"] = f.url + "/"
+				sc.Env["BUILD_REPOSITORY_URI"] = f.repoURI
+				sc.Sonar.AzureRecords = append([]simulator.SonarAlmRecord(nil), base.Sonar.AzureRecords...)
+				for i := range sc.Sonar.AzureRecords {
+					sc.Sonar.AzureRecords[i].URL = f.url
+				}
+				if sc.Sonar.Binding != nil {
+					b := *sc.Sonar.Binding
+					b.URL = ""
+					sc.Sonar.Binding = &b
+				}
+				want := map[string]string{}
+				for id, st := range base.Expect {
+					want[id] = st
+				}
+				if f.onPrem {
+					for _, id := range []string{"azdo.global-pat", "azdo.access-level"} {
+						if _, ok := want[id]; ok {
+							want[id] = "skip"
+						}
+					}
+				}
+				now := testClock(beforeRetirement)
+				_, env := startScenario(t, sc, now)
+				st, msg, out := statusOf(t, now, env)
+				for id, w := range want {
+					if st[id] != w {
+						t.Errorf("%s = %s, want %s (%s)", id, st[id], w, msg[id])
+					}
+				}
+				if f.onPrem && strings.Contains(out, "dev.azure.com/contoso") {
+					t.Errorf("an on-premises run names the cloud organization")
+				}
+			})
+		}
+	}
+}
