@@ -56,6 +56,12 @@ type Pipeline struct {
 	TempDir       string // AGENT_TEMPDIRECTORY
 }
 
+// ReleaseLike reports a classic release or deployment job, where the
+// repository variables describe the primary artifact, if anything.
+func (p Pipeline) ReleaseLike() bool {
+	return p.HostType == "release" || p.HostType == "deployment"
+}
+
 // Proxy is the agent's proxy configuration, or the standard variables'.
 type Proxy struct {
 	URL      string

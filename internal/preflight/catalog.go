@@ -56,6 +56,11 @@ func PlatformOf(p config.Pipeline) Platform {
 		}
 		return PlatformUnknown
 	}
+	if p.ReleaseLike() && p.CollectionURI != "" {
+		// In a release the provider describes the primary artifact (a build
+		// artifact shows as Git), not necessarily what is analysed.
+		return PlatformAzure
+	}
 	return PlatformNone
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"sonar-preflight/internal/config"
 	"sonar-preflight/internal/sonar"
 )
 
@@ -243,7 +244,8 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 			Remedy:   "In SonarQube, open project " + key + " > " + bindingPlace + " and bind it to the " + almName(want) + " configuration with " + r.bindingHint() + ".",
 			Evidence: ev}
 	}
-	var problems, notes []string
+	var problems []mismatch
+	var notes []string
 	// Is the bound record one of those that match the pipeline?
 	if rs, err := r.getRecords(ctx); err == nil {
 		found := false
@@ -253,7 +255,7 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 			}
 		}
 		if !found && !rs.partial {
-			problems = append(problems, fmt.Sprintf("its configuration record %s no longer exists", b.Key))
+			problems = append(problems, mismatch{text: fmt.Sprintf("its configuration record %s no longer exists", b.Key)})
 		}
 	} else {
 		notes = append(notes, "The configuration records could not be read, so the binding's record was not cross-checked.")
@@ -264,24 +266,39 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 		if p.TeamProject == "" {
 			notes = append(notes, "SYSTEM_TEAMPROJECT is not set: the Azure DevOps project was not compared.")
 		} else if !strings.EqualFold(b.Slug, p.TeamProject) {
-			problems = append(problems, fmt.Sprintf("its Azure DevOps project is %q, while this pipeline runs in %q", b.Slug, p.TeamProject))
+			problems = append(problems, mismatch{fmt.Sprintf("its Azure DevOps project is %q, while this pipeline runs in %q", b.Slug, p.TeamProject), true})
 		}
 		if p.RepoName == "" {
 			notes = append(notes, "BUILD_REPOSITORY_NAME is not set (classic release pipelines may lack it): the repository was not compared.")
 		} else if !strings.EqualFold(b.Repository, p.RepoName) {
-			problems = append(problems, fmt.Sprintf("its repository is %q, while this pipeline builds %q", b.Repository, p.RepoName))
+			problems = append(problems, mismatch{fmt.Sprintf("its repository is %q, while this pipeline builds %q", b.Repository, p.RepoName), true})
 		}
 		if b.URL != "" && p.CollectionURI != "" {
 			if same, err := sameAzureOrg(b.URL, p.CollectionURI); err == nil && !same {
-				problems = append(problems, fmt.Sprintf("its record points at %s, not this pipeline's organization %s", b.URL, p.CollectionURI))
+				problems = append(problems, mismatch{text: fmt.Sprintf("its record points at %s, not this pipeline's organization %s", b.URL, p.CollectionURI)})
 			}
 		}
 	case "github":
 		problems, notes = r.compareGitHubBinding(b, problems, notes)
 	}
 	if len(problems) > 0 {
+		texts := make([]string, len(problems))
+		onlyRepoVars := true
+		for i, m := range problems {
+			texts[i] = m.text
+			onlyRepoVars = onlyRepoVars && m.repoVar
+		}
+		if onlyRepoVars && p.ReleaseLike() {
+			// In a release the repository variables describe the primary
+			// artifact, which need not be what this project analyses.
+			return Finding{Status: Warn,
+				Message:  fmt.Sprintf("Project %s is bound to %s record %s, but %s. In a release pipeline these variables describe the primary artifact, which may not be the repository this project analyses.", key, almName(b.Alm), b.Key, strings.Join(texts, "; ")),
+				Remedy:   "If the project analyses the artifact's repository, fix the binding in SonarQube (project " + key + " > " + bindingPlace + "): " + r.bindingHint() + ". Otherwise nothing needs to change.",
+				Notes:    notes,
+				Evidence: ev}
+		}
 		return Finding{Status: Fail,
-			Message:  fmt.Sprintf("Project %s is bound to %s record %s, which does not match this pipeline: %s. Pull-request decoration goes to the wrong place or nowhere.", key, almName(b.Alm), b.Key, strings.Join(problems, "; ")),
+			Message:  fmt.Sprintf("Project %s is bound to %s record %s, which does not match this pipeline: %s. Pull-request decoration goes to the wrong place or nowhere.", key, almName(b.Alm), b.Key, strings.Join(texts, "; ")),
 			Remedy:   "In SonarQube, open project " + key + " > " + bindingPlace + " and set " + r.bindingHint() + ". If several repositories share this project, use one SonarQube project per repository (or mark it monorepo).",
 			Notes:    notes,
 			Evidence: ev}
@@ -299,7 +316,17 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 	return Finding{Status: Pass, Message: msg, Notes: notes, Evidence: ev}
 }
 
+// mismatch is one way a binding disagrees with the pipeline. repoVar marks
+// those that rest on the repository variables alone.
+type mismatch struct {
+	text    string
+	repoVar bool
+}
+
 func (r *run) wantAlm() string {
+	if r.cfg.Pipeline.ReleaseLike() && PlatformOf(config.Pipeline{RepoProvider: r.cfg.Pipeline.RepoProvider}) == PlatformNone {
+		return "" // the provider describes the release's artifact, not the analysed code
+	}
 	switch r.platform {
 	case PlatformAzure:
 		return "azure"

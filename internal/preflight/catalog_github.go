@@ -57,15 +57,15 @@ func (r *run) githubAPIHint() string {
 	return "https://api.github.com"
 }
 
-func (r *run) compareGitHubBinding(b *sonar.Binding, problems, notes []string) ([]string, []string) {
+func (r *run) compareGitHubBinding(b *sonar.Binding, problems []mismatch, notes []string) ([]mismatch, []string) {
 	p := r.cfg.Pipeline
 	if p.RepoName == "" {
 		notes = append(notes, "BUILD_REPOSITORY_NAME is not set: the repository was not compared.")
 	} else if !strings.EqualFold(b.Repository, p.RepoName) {
-		problems = append(problems, fmt.Sprintf("its repository is %q, while this pipeline builds %q", b.Repository, p.RepoName))
+		problems = append(problems, mismatch{fmt.Sprintf("its repository is %q, while this pipeline builds %q", b.Repository, p.RepoName), true})
 	}
 	if b.URL != "" && p.RepoURI != "" && !github.SameAPIHost(b.URL, p.RepoURI) {
-		problems = append(problems, fmt.Sprintf("its record's API URL %s is not the host of %s", b.URL, p.RepoURI))
+		problems = append(problems, mismatch{text: fmt.Sprintf("its record's API URL %s is not the host of %s", b.URL, p.RepoURI)})
 	}
 	return problems, notes
 }

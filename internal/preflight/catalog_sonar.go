@@ -329,7 +329,13 @@ func describeError(service, base string, err error, doing string) Finding {
 		f.Message = fmt.Sprintf("Could not %s: the answer was not what %s sends (%s).", doing, service, messageOf(err))
 		f.Remedy = "Something other than " + service + " answered: check the URL (and context path), and whether a proxy or single sign-on gateway intercepts the agent's requests."
 	case httpx.KindBodyLimit:
-		f.Message = fmt.Sprintf("Could not %s: the answer was larger than this tool accepts.", doing)
+		// Name the cap, so the reader can tell a huge answer from a small limit.
+		limit := "the size"
+		var le *httpx.BodyLimitError
+		if errors.As(err, &le) {
+			limit = "the " + byteSize(le.Limit)
+		}
+		f.Message = fmt.Sprintf("Could not %s: the answer was larger than %s this tool accepts.", doing, limit)
 		f.Remedy = "Check that the URL points at " + service + " and not at a file server or proxy."
 	case httpx.KindCanceled:
 		f.Message = fmt.Sprintf("Could not %s: the run was cancelled.", doing)
@@ -366,10 +372,19 @@ func tlsReason(err error) string {
 		return "the certificate is signed by an unknown authority"
 	case strings.Contains(s, "expired"), strings.Contains(s, "not yet valid"):
 		return "the certificate has expired or is not yet valid"
-	case strings.Contains(s, "not valid for"), strings.Contains(s, "doesn't contain any IP SANs"):
+	case strings.Contains(s, "not valid for"), strings.Contains(s, "certificate is valid for"), // Go: "certificate is valid for a, not b"
+		strings.Contains(s, "doesn't contain any IP SANs"):
 		return "the certificate was issued for another host name"
 	}
 	return s
+}
+
+// byteSize writes n in MiB when it is a whole number of them.
+func byteSize(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func messageOf(err error) string {

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"sonar-preflight/internal/simulator"
+)
+
+// The same checks on every surface: a laptop (no pipeline at all), a classic
+// release pipeline (repository variables absent, or describing the primary
+// artifact), a container job (paths that differ, a temp folder that may not
+// be writable). Checks degrade to what is known and say what they did not
+// compare; they never guess.
+func TestSurfaces(t *testing.T) {
+	t.Parallel()
+	pipelineVars := []string{"SYSTEM_TEAMFOUNDATIONCOLLECTIONURI", "SYSTEM_COLLECTIONURI", "SYSTEM_TEAMPROJECT",
+		"BUILD_REPOSITORY_NAME", "BUILD_REPOSITORY_PROVIDER", "BUILD_REPOSITORY_URI", "BUILD_REASON", "SYSTEM_PULLREQUEST_PULLREQUESTID"}
+	tests := []struct {
+		name     string
+		scenario string
+		env      map[string]string // "" removes
+		args     []string
+		want     map[string]string
+		mentions map[string]string // check id → substring of its message or notes
+	}{
+		{
+			name: "laptop", scenario: "healthy",
+			env:      blank(pipelineVars),
+			want:     map[string]string{"sonar.devops-config": "pass", "sonar.binding": "pass", "azdo.pat": "skip"},
+			mentions: map[string]string{"sonar.devops-config": "not compared", "sonar.binding": "was not compared", "config": "outside a pipeline"},
+		},
+		{
+			name: "laptop with a PAT takes the organization from SonarQube's record", scenario: "azdo-healthy",
+			env:      blank(pipelineVars),
+			want:     map[string]string{"azdo.pat": "pass", "azdo.code-read": "pass"},
+			mentions: map[string]string{"azdo.pat": "Organization URL taken from SonarQube record ado"},
+		},
+		{
+			name: "classic release without repository variables", scenario: "healthy",
+			env: merge(blank([]string{"BUILD_REPOSITORY_NAME", "BUILD_REPOSITORY_PROVIDER", "BUILD_REPOSITORY_URI", "BUILD_REASON", "SYSTEM_PULLREQUEST_PULLREQUESTID"}),
+				map[string]string{"SYSTEM_HOSTTYPE": "release", "TF_BUILD": "True"}),
+			want:     map[string]string{"sonar.devops-config": "pass", "sonar.binding": "pass"},
+			mentions: map[string]string{"sonar.binding": "BUILD_REPOSITORY_NAME is not set", "config": "Release pipeline without repository variables"},
+		},
+		{
+			name: "classic release whose primary artifact is another repository", scenario: "healthy",
+			env:      map[string]string{"SYSTEM_HOSTTYPE": "release", "BUILD_REPOSITORY_PROVIDER": "Git", "BUILD_REPOSITORY_NAME": "deploy-scripts"},
+			want:     map[string]string{"sonar.devops-config": "pass", "sonar.binding": "warn"},
+			mentions: map[string]string{"sonar.binding": "describe the primary artifact"},
+		},
+		{
+			name: "container job whose temp folder cannot be written", scenario: "healthy",
+			env:      map[string]string{"TF_BUILD": "True", "AGENT_TEMPDIRECTORY": "/proc/sonar-preflight-cannot-write-here"},
+			args:     []string{"--format", "json"},
+			want:     map[string]string{"sonar.binding": "pass"},
+			mentions: map[string]string{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sc, ok := simulator.Lookup(tt.scenario)
+			if !ok {
+				t.Fatalf("no scenario %s", tt.scenario)
+			}
+			now := testClock(beforeRetirement)
+			_, env := startScenario(t, sc, now)
+			for k, v := range tt.env {
+				if v == "" {
+					delete(env, k)
+				} else {
+					env[k] = v
+				}
+			}
+			st, msg, out := statusOf(t, now, env)
+			for id, w := range tt.want {
+				if st[id] != w {
+					t.Errorf("%s = %s, want %s (%s)", id, st[id], w, msg[id])
+				}
+			}
+			for id, sub := range tt.mentions {
+				if !strings.Contains(out, sub) {
+					t.Errorf("%s: output lacks %q", id, sub)
+				}
+			}
+		})
+	}
+}
+
+// In pipeline mode an unwritable temp folder costs the summary, not the run:
+// the step still gets its issues, its output variable and its result.
+func TestAzpUnwritableSummaryFolder(t *testing.T) {
+	t.Parallel()
+	sc, _ := simulator.Lookup("base-url-unset")
+	now := testClock(beforeRetirement)
+	_, env := startScenario(t, sc, now)
+	env["TF_BUILD"] = "True"
+	env["AGENT_TEMPDIRECTORY"] = "/proc/sonar-preflight-cannot-write-here"
+	code, stdout, _ := runApp(t, now, env)
+	for _, want := range []string{"##vso[task.issue type=error;]sonar.base-url", "##vso[task.setvariable variable=verdict;isOutput=true;]fail", "##vso[task.complete result=Failed;"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "##vso[task.uploadsummary]") || code != 1 {
+		t.Errorf("exit %d; uploadsummary of a file that was not written would fail the task", code)
+	}
+}
+
+func blank(keys []string) map[string]string {
+	m := map[string]string{}
+	for _, k := range keys {
+		m[k] = ""
+	}
+	return m
+}
+
+func merge(a, b map[string]string) map[string]string {
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
+}
