@@ -24,7 +24,7 @@ which shows a failure and its remedy.
 Flags:
 `
 
-func (a App) demo(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) int {
+func (a App) demo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	var cf commonFlags
 	cf.register(fs, false)
@@ -64,6 +64,10 @@ func (a App) demo(ctx context.Context, args []string, _ func(string) string, std
 	// shell must not be sent to the simulator, nor a real one reach it.
 	env := sim.Env()
 	env["AGENT_TEMPDIRECTORY"] = dir
+	if t := getenv("AGENT_TEMPDIRECTORY"); t != "" {
+		// In a pipeline the summary must outlive the demo to be uploaded.
+		env["AGENT_TEMPDIRECTORY"] = t
+	}
 	if cf.format == "" {
 		cf.format = "text"
 	}
