@@ -64,6 +64,10 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 	reg.Add(cfg.Secrets()...)
 	out := &scrubWriter{w: stdout, scrub: reg.Redact}
 	errw := &scrubWriter{w: stderr, scrub: reg.Redact}
+	// A request abandoned at the deadline may still log after the checks
+	// return; the writers belong to the caller once Run returns.
+	defer out.close()
+	defer errw.close()
 	if cfg.Format == "azp" {
 		w := azp.New(stdout)
 		for _, v := range reg.Values() {
@@ -130,17 +134,28 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 // split across two writes. Debug events come from concurrent requests, so
 // writes are serialised.
 type scrubWriter struct {
-	mu    sync.Mutex
-	w     io.Writer
-	scrub func(string) string
+	mu     sync.Mutex
+	w      io.Writer
+	scrub  func(string) string
+	closed bool
 }
 
 func (s *scrubWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return len(p), nil // late debug lines of abandoned requests
+	}
 	clean := s.scrub(string(p))
 	if _, err := io.WriteString(s.w, clean); err != nil {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// close drops every later write.
+func (s *scrubWriter) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
 }
