@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sonar-preflight/internal/azp"
+	"sonar-preflight/internal/report"
+	"sonar-preflight/internal/simulator"
+)
+
+// TestSecretsEveryScenarioEveryFormat renders every scenario in every format
+// with --debug and an agent proxy that is configured but bypassed, so the
+// proxy password is part of the configuration too. No token, admin token,
+// PAT, GitHub token or proxy password, nor a base64 or URL-encoded form of
+// one, may appear in stdout, stderr or any file the run leaves (the
+// summary). In pipeline mode each is registered with task.setsecret before
+// any other output.
+func TestSecretsEveryScenarioEveryFormat(t *testing.T) {
+	t.Parallel()
+	for _, sc := range simulator.Scenarios() {
+		for _, format := range []string{"azp", "text", "json", "markdown"} {
+			t.Run(sc.Name+"/"+format, func(t *testing.T) {
+				t.Parallel()
+				now := testClock(beforeRetirement)
+				sim, env := startScenario(t, sc, now)
+				env["TF_BUILD"] = "True"
+				// Unreachable on purpose: the bypass list sends every request
+				// direct, so a run that used the proxy would fail to connect.
+				env["AGENT_PROXYURL"] = "http://proxy.invalid:3128"
+				// 10 characters: with a length of 0 or 2 modulo 3,
+				// base64(user:password) would end in base64(":"+password) or
+				// base64(password), which are masked anyway, hiding a leak.
+				env["AGENT_PROXYUSERNAME"] = "svc-build0"
+				// '%', ';', ']' and ':' exercise the setsecret escaping and
+				// the URL-encoded forms.
+				env["AGENT_PROXYPASSWORD"] = "pw%;]:" + randomString(16)
+				env["AGENT_PROXYBYPASSLIST"] = `[".*"]`
+
+				_, stdout, stderr := runApp(t, now, env, "--format", format, "--debug")
+
+				rest := stdout
+				if format == "azp" {
+					var registered map[string]bool
+					registered, rest = splitSetSecrets(t, stdout)
+					for _, v := range configuredSecrets(t, sim, env) {
+						for _, form := range expectedForms(v) {
+							if !registered[form] {
+								t.Errorf("%s: a form of a configured secret (%s) is not registered with task.setsecret", format, describeForm(v, form))
+							}
+						}
+					}
+				}
+				forbidden := append(secretsOf(sim, env), proxyForms(env["AGENT_PROXYUSERNAME"], env["AGENT_PROXYPASSWORD"])...)
+				for _, v := range []string{sim.Token, sim.AdminToken, sim.PAT, sim.GHToken, env["AGENT_PROXYPASSWORD"]} {
+					forbidden = append(forbidden, expectedForms(v)...)
+				}
+				outputs := map[string]string{"stdout": rest, "stderr": stderr}
+				for name, text := range filesUnder(t, env["AGENT_TEMPDIRECTORY"]) {
+					outputs[name] = text
+				}
+				if _, ok := outputs[report.SummaryFileName]; format == "azp" && !ok {
+					t.Errorf("azp: no summary file was written")
+				}
+				for name, text := range outputs {
+					for _, f := range forbidden {
+						if f != "" && strings.Contains(text, f) {
+							t.Errorf("%s contains a secret form starting %q", name, f[:4])
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// splitSetSecrets returns the values registered by the task.setsecret lines
+// that start stdout and the rest of it; a setsecret line after any other
+// output is an error, since the agent masks only what follows registration.
+func splitSetSecrets(t *testing.T, stdout string) (map[string]bool, string) {
+	t.Helper()
+	lines := strings.Split(stdout, "\n")
+	registered := map[string]bool{}
+	i := 0
+	for ; i < len(lines); i++ {
+		c, ok := azp.ParseCommand(lines[i])
+		if !ok || c.Name != "task.setsecret" {
+			break
+		}
+		registered[c.Data] = true
+	}
+	if i == len(lines) {
+		t.Fatalf("azp output has no report after the setsecret lines")
+	}
+	for j := i; j < len(lines); j++ {
+		if c, ok := azp.ParseCommand(lines[j]); ok && c.Name == "task.setsecret" {
+			t.Errorf("line %d: task.setsecret after other output (line %d)", j+1, i+1)
+		}
+	}
+	return registered, strings.Join(lines[i:], "\n")
+}
+
+// configuredSecrets are the run's credentials that its environment holds,
+// whatever variable carries them; only those can be registered.
+func configuredSecrets(t *testing.T, sim *simulator.Servers, env map[string]string) []string {
+	t.Helper()
+	known := map[string]bool{sim.Token: true, sim.AdminToken: true, sim.PAT: true, sim.GHToken: true, env["AGENT_PROXYPASSWORD"]: true}
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range env {
+		if v != "" && known[v] && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no secret configured: the test would prove nothing")
+	}
+	return out
+}
+
+// expectedForms lists, independently of package secret, how a credential
+// travels: as itself, URL-encoded, and base64 in the Basic-auth pairs
+// SonarQube (token+":"), Azure DevOps (":"+PAT) and clients that name the
+// user (accessToken:token) use.
+func expectedForms(v string) []string {
+	if v == "" {
+		return nil
+	}
+	forms := []string{v, b64(v + ":"), b64(":" + v), b64("accessToken:" + v)}
+	if q := url.QueryEscape(v); q != v {
+		forms = append(forms, q)
+	}
+	return forms
+}
+
+func describeForm(v, form string) string {
+	switch form {
+	case v:
+		return "the value"
+	case b64(v + ":"):
+		return "base64(value+\":\")"
+	case b64(":" + v):
+		return "base64(\":\"+value)"
+	case b64("accessToken:" + v):
+		return "base64(\"accessToken:\"+value)"
+	}
+	return "URL-encoded"
+}
+
+// filesUnder reads every file a run left in dir.
+func filesUnder(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		out[filepath.Base(path)] = string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
