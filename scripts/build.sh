@@ -107,7 +107,9 @@ package_vsix() {
 	mkdir -p "$dist"
 	# dist/ ignores itself so nothing built lands in a commit.
 	[[ -e "$dist/.gitignore" ]] || echo '*' >"$dist/.gitignore"
-	local out="$dist/$(node -p 'const m = require("./vss-extension.json"); m.publisher + "." + m.id + "-" + m.version').vsix"
+	local name out
+	name="$(node -p 'const m = require("./vss-extension.json"); m.publisher + "." + m.id + "-" + m.version')"
+	out="$dist/$name.vsix"
 	rm -f "$out"
 	"$tfx" extension create --root "$stage" --manifest-globs vss-extension.json \
 		--output-path "$out" --no-prompt --no-color >&2

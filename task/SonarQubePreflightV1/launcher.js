@@ -52,15 +52,21 @@ function main() {
     }
   }
 
-  const child = childProcess.spawn(binary, ['check'], { stdio: 'inherit', env: process.env });
-
   // The agent cancels a step by signalling this process; pass it on so the
-  // binary can stop its checks and report.
-  const forward = (signal) => {
-    process.on(signal, () => child.kill(signal));
-  };
-  forward('SIGINT');
-  forward('SIGTERM');
+  // binary can stop its checks and report. Registered before the spawn: the
+  // binary may already run (and the signal come) before spawn() returns, and
+  // Node's default action would leave it orphaned. Signal callbacks run only
+  // after this synchronous code, when child is set.
+  let child = null;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (child) {
+        child.kill(signal);
+      }
+    });
+  }
+
+  child = childProcess.spawn(binary, ['check'], { stdio: 'inherit', env: process.env });
 
   let started = true;
   child.on('error', (err) => {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // endpointID is a service connection id as the agent passes it: a lower-case GUID.
@@ -116,6 +117,7 @@ func runNode(t *testing.T, env map[string]string, args ...string) run {
 type fakeReport struct {
 	Args []string
 	Env  []string
+	PID  int
 }
 
 func parseFake(t *testing.T, stdout string) fakeReport {
@@ -288,13 +290,29 @@ func TestLauncherForwardsTermination(t *testing.T) {
 	}
 	// The fake's first line means it runs and has its SIGTERM handler.
 	rd := bufio.NewReader(stdout)
-	if _, err := rd.ReadString('\n'); err != nil {
+	first, err := rd.ReadString('\n')
+	if err != nil {
 		t.Fatalf("fake binary did not start: %v", err)
 	}
+	fake := parseFake(t, first)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	rest, _ := io.ReadAll(rd)
+	done := make(chan []byte, 1)
+	go func() {
+		rest, _ := io.ReadAll(rd)
+		done <- rest
+	}()
+	var rest []byte
+	select {
+	case rest = <-done:
+	case <-time.After(30 * time.Second):
+		// Not a timing assumption: a bound so a lost signal fails instead of hanging.
+		_ = syscall.Kill(fake.PID, syscall.SIGKILL)
+		_ = cmd.Process.Kill()
+		rest = <-done
+		t.Errorf("the binary never heard SIGTERM; output %q", rest)
+	}
 	_ = cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != 5 || !strings.Contains(string(rest), "fakebin: terminated") {
 		t.Errorf("exit %d, output %q: want the binary's own exit 5 after it got SIGTERM", code, rest)

@@ -16,7 +16,7 @@ import (
 func main() {
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
-	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"args": os.Args[1:], "env": os.Environ()})
+	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"args": os.Args[1:], "env": os.Environ(), "pid": os.Getpid()})
 	fmt.Fprintln(os.Stderr, "fakebin: stderr line")
 	if os.Getenv("FAKE_SIGNAL") == "KILL" {
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
