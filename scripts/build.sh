@@ -111,8 +111,20 @@ package_vsix() {
 	name="$(node -p 'const m = require("./vss-extension.json"); m.publisher + "." + m.id + "-" + m.version')"
 	out="$dist/$name.vsix"
 	rm -f "$out"
-	"$tfx" extension create --root "$stage" --manifest-globs vss-extension.json \
-		--output-path "$out" --no-prompt --no-color >&2
+	local log
+	if ! log="$("$tfx" extension create --root "$stage" --manifest-globs vss-extension.json \
+		--output-path "$out" --no-prompt --no-color 2>&1)"; then
+		echo "$log" >&2
+		exit 1
+	fi
+	echo "$log" >&2
+	# tfx only warns about an invalid task.json ("in the future ... an error");
+	# a package the agent may refuse is not worth shipping.
+	if grep -q '^warning:' <<<"$log"; then
+		rm -f "$out"
+		echo "build: tfx-cli warned about the extension (above); fix it" >&2
+		exit 1
+	fi
 	local size
 	size="$(stat -c %s "$out")"
 	echo "vsix ${out#"$root/"} $size bytes"

@@ -6,6 +6,7 @@ import (
 	"debug/elf"
 	"debug/macho"
 	"debug/pe"
+	"encoding/json"
 	"encoding/xml"
 	"io"
 	"os"
@@ -221,5 +222,44 @@ func TestBuildScriptRefusesMismatchedRelease(t *testing.T) {
 	}
 	if slices.Contains(strings.Fields(string(out)), "binary") {
 		t.Error("it built binaries before refusing")
+	}
+}
+
+// TestBuildScriptRejectsTfxWarnings: tfx-cli only warns about an invalid
+// task.json; the build must refuse such a package. A copy of the extension
+// sources with a too-long friendlyName is packaged by a copy of the script.
+func TestBuildScriptRejectsTfxWarnings(t *testing.T) {
+	t.Parallel()
+	modules := nodeModules(t)
+	root := t.TempDir()
+	for _, f := range []string{"scripts/build.sh", "vss-extension.json", "overview.md", "images/icon.png",
+		taskRel + "/launcher.js", taskRel + "/icon.png"} {
+		copyFile(t, filepath.Join(repoRoot, f), filepath.Join(root, f), 0o644)
+	}
+	var task map[string]any
+	readJSON(t, filepath.Join(repoRoot, taskRel, "task.json"), &task)
+	task["friendlyName"] = strings.Repeat("SonarQube Preflight ", 3)
+	b, err := json.Marshal(task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, taskRel, "task.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, bt := range binaryTargets {
+		copyFile(t, fakeBinary(t), filepath.Join(root, taskRel, "bin", bt.folder, bt.exe), 0o755)
+	}
+	cmd := exec.Command("bash", filepath.Join(root, "scripts/build.sh"), "vsix")
+	cmd.Env = append(os.Environ(), "TFX="+filepath.Join(modules, ".bin", "tfx"), "VERSION=dev")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("build.sh packaged a task.json that tfx-cli warned about:\n%s", out)
+	}
+	if !strings.Contains(string(out), "friendlyName is a required string <= 40 chars") ||
+		!strings.Contains(string(out), "tfx-cli warned") {
+		t.Errorf("unexpected output:\n%s", out)
+	}
+	if m, _ := filepath.Glob(filepath.Join(root, "dist", "*.vsix")); len(m) != 0 {
+		t.Errorf("the rejected package was left behind: %v", m)
 	}
 }
