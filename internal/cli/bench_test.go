@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -108,6 +111,56 @@ func TestNoRequestRepeated(t *testing.T) {
 	checkAgainstModel(t, lines)
 	if len(lines) != len(critpath.Model) {
 		t.Errorf("%d requests, the model has %d:\n%s", len(lines), len(critpath.Model), strings.Join(lines, "\n"))
+	}
+}
+
+// TestSimulateLogFile runs `simulate --log-file` as the bench program does:
+// the environment file drives a preflight, and the log then holds every
+// request of it, one line each, as the model knows them.
+func TestSimulateLogFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	envFile, logFile := filepath.Join(dir, "env"), filepath.Join(dir, "requests.log")
+	stdinR, stdinW := io.Pipe()
+	outR, outW := io.Pipe()
+	code := make(chan int, 1)
+	go func() {
+		defer outW.Close()
+		code <- App{Now: time.Now, Stdin: stdinR}.Run(context.Background(),
+			[]string{"simulate", "--scenario", critpath.Scenario, "--env-file", envFile, "--log-file", logFile}, nil, outW, io.Discard)
+	}()
+	// The first line is printed once the environment file is complete.
+	line, err := bufio.NewReader(outR).ReadString('\n')
+	if err != nil {
+		stdinW.Close()
+		t.Fatalf("simulate printed nothing (exit %d)", <-code)
+	}
+	go func() { _, _ = io.Copy(io.Discard, outR) }()
+	if !strings.HasPrefix(line, "simulating") {
+		t.Fatalf("first line %q", line)
+	}
+	raw, err := os.ReadFile(envFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		k, v, _ := strings.Cut(l, "=")
+		env[k] = v
+	}
+	preflightJSON(t, env)
+	stdinW.Close() // simulate stops when its stdin closes
+	if c := <-code; c != ExitOK {
+		t.Fatalf("simulate exited %d", c)
+	}
+	logged, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(logged), "\n"), "\n")
+	checkAgainstModel(t, lines)
+	if len(lines) != len(critpath.Model) {
+		t.Errorf("%d lines, want %d:\n%s", len(lines), len(critpath.Model), logged)
 	}
 }
 

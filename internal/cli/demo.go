@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"sonar-preflight/internal/simulator"
@@ -112,7 +113,7 @@ func listScenarios(w io.Writer) {
 	fmt.Fprintln(w, "(* = default)")
 }
 
-const simulateHelp = `Usage: sonar-preflight simulate --scenario NAME --env-file PATH [--latency 50ms]
+const simulateHelp = `Usage: sonar-preflight simulate --scenario NAME --env-file PATH [--latency 50ms] [--log-file PATH]
 
 Starts the simulator on loopback, writes the environment a preflight needs to PATH as
 KEY=VALUE lines, and serves until interrupted or until standard input closes. Used by
@@ -126,6 +127,7 @@ func (a App) simulate(ctx context.Context, args []string, stdout, stderr io.Writ
 	name := fs.String("scenario", "healthy", "scenario to serve")
 	envFile := fs.String("env-file", "", "where to write the environment (required)")
 	latency := fs.Duration("latency", 0, "delay added to every request")
+	logFile := fs.String("log-file", "", "append each request served, as \"METHOD host/path?query\", to this file")
 	if done, code := parseFlags(fs, args, stdout, stderr, simulateHelp); done {
 		return code
 	}
@@ -144,7 +146,24 @@ func (a App) simulate(ctx context.Context, args []string, stdout, stderr io.Writ
 		return ExitFail
 	}
 	defer os.RemoveAll(dir)
-	sim, err := simulator.Start(sc, simulator.Options{Dir: dir, Latency: *latency})
+	var onRequest func(string)
+	if *logFile != "" {
+		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			fmt.Fprintf(stderr, "sonar-preflight simulate: %v\n", err)
+			return ExitFail
+		}
+		defer f.Close()
+		var mu sync.Mutex
+		// One write per line, made before the answer: when a client's run
+		// ends, every line of it is in the file.
+		onRequest = func(line string) {
+			mu.Lock()
+			defer mu.Unlock()
+			_, _ = io.WriteString(f, line+"\n")
+		}
+	}
+	sim, err := simulator.Start(sc, simulator.Options{Dir: dir, Latency: *latency, OnRequest: onRequest})
 	if err != nil {
 		fmt.Fprintf(stderr, "sonar-preflight simulate: %v\n", err)
 		return ExitFail
