@@ -26,6 +26,8 @@ type Node struct {
 	// Request is the start of the simulator's request-log line
 	// ("METHOD host/path?query") that identifies this request.
 	Request string
+	// Status is the answer's status in Scenario when it is not 200.
+	Status int
 	// After lists alternative ways the request gets started: it is sent once
 	// every answer of at least one alternative is in. Several alternatives
 	// exist where checks share a lazily fetched answer (internal/preflight
@@ -63,8 +65,10 @@ var Model = []Node{
 		{"sonar.users.current", "sonar.validate", "sonar.get_binding"},
 	}},
 	// azdo.global-pat and azdo.access-level Need azdo.pat; the entitlement is
-	// read by the user id connectionData returned.
-	{ID: "azdo.global", Request: "GET app.vssps.visualstudio.com/_apis/connectionData?", After: [][]string{{"azdo.connectionData"}}},
+	// read by the user id connectionData returned. The global host refuses a
+	// PAT scoped to one organization: that 401 is the healthy answer
+	// (internal/azdo IsGlobalPAT).
+	{ID: "azdo.global", Request: "GET app.vssps.visualstudio.com/_apis/connectionData?", Status: 401, After: [][]string{{"azdo.connectionData"}}},
 	{ID: "azdo.entitlement", Request: "GET vsaex.dev.azure.com/contoso/_apis/userentitlements/", After: [][]string{{"azdo.connectionData"}}},
 	// azdo.code-read Needs azdo.pat and waits in codeTarget for the binding's
 	// project and repository names.
@@ -79,8 +83,8 @@ var Model = []Node{
 	{ID: "azdo.permission.pr", Request: "GET dev.azure.com/contoso/_apis/permissions/2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87/16384?", After: [][]string{{"azdo.repository"}}},
 	// sonar.devops-pat Needs sonar.devops-config (the records) and
 	// sonar.binding (the binding, and the records it cross-checks), and
-	// validates the bound record by its key.
-	{ID: "sonar.alm_validate", Request: "GET sonar.contoso.example/api/alm_settings/validate?", After: [][]string{
+	// validates the bound record by its key; a valid record answers 204.
+	{ID: "sonar.alm_validate", Request: "GET sonar.contoso.example/api/alm_settings/validate?", Status: 204, After: [][]string{
 		{"sonar.list_definitions", "sonar.get_binding"},
 	}},
 }
