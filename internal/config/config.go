@@ -91,5 +91,9 @@ func (c *Config) Secrets() []string {
 			out = append(out, s.Value())
 		}
 	}
+	if !c.Proxy.Password.Empty() && c.Proxy.Username != "" {
+		// The proxy's Basic credentials travel as base64(user:password).
+		out = append(out, c.Proxy.Username+":"+c.Proxy.Password.Value())
+	}
 	return out
 }

@@ -151,9 +151,7 @@ func Classify(err error) Kind {
 		// never contacted, so naming the target's failure would mislead.
 		return KindProxy
 	case errors.As(err, &dnsErr):
-		if dnsErr.IsTimeout {
-			return KindTimeout
-		}
+		// A resolver that does not answer is a DNS failure too, not a slow server.
 		return KindDNS
 	case errors.As(err, &certVerify), errors.As(err, &unknownCA), errors.As(err, &certInvalid),
 		errors.As(err, &hostErr), errors.As(err, &recordErr):
