@@ -22,6 +22,8 @@ type authority struct {
 	certPEM []byte
 }
 
+// Certificates use the wall clock, not the scenario's: TLS clients verify
+// validity against the real time.
 func newAuthority() (*authority, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
