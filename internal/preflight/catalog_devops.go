@@ -109,11 +109,8 @@ func (r *run) couldNotVerify(what, permission string, err error) Finding {
 }
 
 func (r *run) checkDevOpsConfig(ctx context.Context) Finding {
-	switch r.platform {
-	case PlatformNone:
+	if r.platform == PlatformNone {
 		return skipProvider(r.cfg.Pipeline.RepoProvider)
-	case PlatformGitHub:
-		return r.checkGitHubConfig(ctx)
 	}
 	rs, err := r.getRecords(ctx)
 	if err != nil {
@@ -123,6 +120,15 @@ func (r *run) checkDevOpsConfig(ctx context.Context) Finding {
 		return r.sonarFailure(err, "read the DevOps Platform configuration records")
 	}
 	ev := []Evidence{{Request: "GET " + r.cfg.SonarURL + "/" + rs.source, Status: 200, Message: describeRecords(rs.list)}}
+	if r.platform == PlatformGitHub {
+		return r.checkGitHubConfig(rs, ev)
+	}
+	return r.checkAzureConfig(rs, ev)
+}
+
+// checkAzureConfig is sonar.devops-config for Azure Repos: a record must
+// point at the pipeline's organization or collection.
+func (r *run) checkAzureConfig(rs records, ev []Evidence) Finding {
 	azure := rs.of("azure")
 	if len(azure) == 0 {
 		scope := "SonarQube has no Azure DevOps configuration record"

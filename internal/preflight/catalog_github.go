@@ -13,15 +13,7 @@ import (
 // checkGitHubConfig is sonar.devops-config for repositories on GitHub or
 // GitHub Enterprise: SonarQube decorates their pull requests through a
 // GitHub App configuration record whose API URL must be the repository's host.
-func (r *run) checkGitHubConfig(ctx context.Context) Finding {
-	rs, err := r.getRecords(ctx)
-	if err != nil {
-		if sonar.IsInsufficientPrivileges(err) {
-			return r.couldNotVerify("the DevOps Platform configuration records", "Administer System (or Administer on project "+r.cfg.ProjectKey+")", err)
-		}
-		return r.sonarFailure(err, "read the DevOps Platform configuration records")
-	}
-	ev := []Evidence{{Request: "GET " + r.cfg.SonarURL + "/" + rs.source, Status: 200, Message: describeRecords(rs.list)}}
+func (r *run) checkGitHubConfig(rs records, ev []Evidence) Finding {
 	gh := rs.of("github")
 	if len(gh) == 0 {
 		return Finding{Status: Fail,
