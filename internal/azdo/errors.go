@@ -2,7 +2,6 @@ package azdo
 
 import (
 	"errors"
-	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -102,7 +101,7 @@ func failureOf(resp *httpx.Response, scrub func(string) string) *Error {
 	}
 	msg := eb.Message
 	if msg == "" && isHTML(media, body) {
-		if t := htmlTitle(body); t != "" {
+		if t := httpx.HTMLTitle(body, 120); t != "" {
 			msg = "HTML page: " + t
 		}
 	}
@@ -186,28 +185,4 @@ func isHTML(media string, body []byte) bool {
 		return true
 	}
 	return strings.HasPrefix(strings.TrimSpace(string(body)), "<")
-}
-
-// htmlTitle extracts the page's <title>, collapsed to one short line.
-func htmlTitle(body []byte) string {
-	const limit = 64 << 10
-	if len(body) > limit {
-		body = body[:limit]
-	}
-	s := string(body)
-	i := strings.Index(strings.ToLower(s), "<title")
-	if i < 0 {
-		return ""
-	}
-	s = s[i:]
-	j := strings.IndexByte(s, '>')
-	if j < 0 {
-		return ""
-	}
-	s = s[j+1:]
-	if k := strings.Index(strings.ToLower(s), "</title"); k >= 0 {
-		s = s[:k]
-	}
-	s = strings.Join(strings.Fields(html.UnescapeString(s)), " ")
-	return truncate(s, 120)
 }

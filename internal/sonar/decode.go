@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"mime"
 	"strings"
 	"unicode/utf8"
@@ -56,7 +55,7 @@ func describeBody(mt string, body []byte) string {
 			what += " that looks like HTML"
 		}
 		what += " (a proxy, load balancer or sign-in page answered)"
-		if t := htmlTitle(body); t != "" {
+		if t := httpx.HTMLTitle(body, 80); t != "" {
 			what += fmt.Sprintf(": page title %q", t)
 		}
 		return what
@@ -65,25 +64,6 @@ func describeBody(mt string, body []byte) string {
 		what += fmt.Sprintf(": %q", s)
 	}
 	return what
-}
-
-// htmlTitle returns the page's <title>, whitespace collapsed and shortened.
-func htmlTitle(body []byte) string {
-	lower := bytes.ToLower(body)
-	i := bytes.Index(lower, []byte("<title"))
-	if i < 0 {
-		return ""
-	}
-	j := bytes.IndexByte(lower[i:], '>')
-	if j < 0 {
-		return ""
-	}
-	start := i + j + 1
-	end := bytes.Index(lower[start:], []byte("</title"))
-	if end < 0 {
-		end = len(body) - start
-	}
-	return snippet(html.UnescapeString(string(body[start:start+end])), 80)
 }
 
 // snippet collapses whitespace and cuts s to at most max runes.
