@@ -192,3 +192,30 @@ func TestAzdoScenariosEveryURLForm(t *testing.T) {
 		}
 	}
 }
+
+// When Azure DevOps throttles beyond the run's patience the checks say they
+// could not verify; the checks that need their answers are skipped with the
+// reason, never turned into internal errors.
+func TestAzdoThrottled(t *testing.T) {
+	t.Parallel()
+	sc, _ := simulator.Lookup("azdo-healthy")
+	sc.Azdo.Throttle429 = 1 << 20
+	now := testClock(beforeRetirement)
+	_, env := startScenario(t, sc, now)
+	_, stdout, stderr := runApp(t, now, env, "--format", "json", "--timeout", "15s")
+	var rep jsonReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
+	}
+	for _, c := range rep.Checks {
+		if strings.Contains(c.Message, "Internal error") {
+			t.Errorf("%s: %s", c.ID, c.Message)
+		}
+		if strings.HasPrefix(c.ID, "azdo.") && c.Status == "fail" {
+			t.Errorf("%s failed on throttling: %s", c.ID, c.Message)
+		}
+	}
+	if rep.Verdict == "fail" {
+		t.Errorf("verdict fail on throttling")
+	}
+}

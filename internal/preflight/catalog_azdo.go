@@ -223,6 +223,10 @@ func (r *run) checkCodeRead(ctx context.Context, a *azdoRun) Finding {
 }
 
 func (r *run) checkContribute(ctx context.Context, a *azdoRun) Finding {
+	if a.repo == nil {
+		// azdo.code-read ended without reading the repository (it could not verify).
+		return Finding{Status: Skip, Message: "Not run: the repository could not be read (see azdo.code-read), so its permissions could not be asked for."}
+	}
 	token := azdo.RepoToken(a.repo.Project.ID, a.repo.ID)
 	type answer struct {
 		ok  bool
@@ -230,15 +234,12 @@ func (r *run) checkContribute(ctx context.Context, a *azdoRun) Finding {
 	}
 	var generic, pr answer
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
+	goSafe(&wg, func() {
 		generic.ok, generic.err = a.client.HasPermissions(ctx, azdo.GitNamespace, azdo.GenericContribute, token)
-	}()
-	go func() {
-		defer wg.Done()
+	}, func() { generic.err = errPanicked })
+	goSafe(&wg, func() {
 		pr.ok, pr.err = a.client.HasPermissions(ctx, azdo.GitNamespace, azdo.PullRequestContribute, token)
-	}()
+	}, func() { pr.err = errPanicked })
 	wg.Wait()
 	for _, ans := range []answer{generic, pr} {
 		if ans.err == nil {
@@ -270,6 +271,10 @@ func (r *run) checkContribute(ctx context.Context, a *azdoRun) Finding {
 func (r *run) checkAccessLevel(ctx context.Context, a *azdoRun) Finding {
 	if a.org.Deployment != azdo.Services {
 		return Finding{Status: Skip, Message: "Access levels are checked on Azure DevOps Services only; on Azure DevOps Server they are managed in the server's administration console."}
+	}
+	if a.user.ID == "" {
+		// azdo.pat ended without identifying the PAT's user (it could not verify).
+		return Finding{Status: Skip, Message: "Not run: the PAT's user is unknown (see azdo.pat), so its access level could not be read."}
 	}
 	e, err := a.client.Entitlement(ctx, a.user.ID)
 	if err != nil {

@@ -148,11 +148,9 @@ func (r *run) checkToken(ctx context.Context) Finding {
 		admin    *sonar.CurrentUser
 		adminErr error
 	)
-	wg.Add(1)
-	go func() { defer wg.Done(); valid, validErr = r.sonar.ValidateToken(ctx) }()
+	goSafe(&wg, func() { valid, validErr = r.sonar.ValidateToken(ctx) }, func() { validErr = errPanicked })
 	if !r.cfg.AdminToken.Empty() {
-		wg.Add(1)
-		go func() { defer wg.Done(); admin, adminErr = r.getAdminUser(ctx) }()
+		goSafe(&wg, func() { admin, adminErr = r.getAdminUser(ctx) }, func() { adminErr = errPanicked })
 	}
 	user, userErr := r.getCurrent(ctx)
 	wg.Wait()

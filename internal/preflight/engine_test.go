@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -200,5 +201,23 @@ func TestLazyHonoursContext(t *testing.T) {
 	_, err := l.get(ctx, func(context.Context) (int, error) { <-block; return 1, nil })
 	if err == nil {
 		t.Fatal("a cancelled caller must not wait")
+	}
+}
+
+// A panic inside a shared request, or in a goroutine a check starts, must
+// become an error, not a crash of the process.
+func TestPanicsOffTheCheckGoroutine(t *testing.T) {
+	t.Parallel()
+	l := newLazy[int]()
+	_, err := l.get(context.Background(), func(context.Context) (int, error) { panic("squ_secret") })
+	if !errors.Is(err, errPanicked) {
+		t.Fatalf("lazy: got %v", err)
+	}
+	var wg sync.WaitGroup
+	var got error
+	goSafe(&wg, func() { panic("boom") }, func() { got = errPanicked })
+	wg.Wait()
+	if got != errPanicked {
+		t.Fatalf("goSafe: onPanic not called")
 	}
 }

@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -24,11 +25,19 @@ func newLazy[T any]() *lazy[T] { return &lazy[T]{done: make(chan struct{})} }
 func (l *lazy[T]) get(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
 	l.once.Do(func() {
 		go func() {
-			v, err := fn(ctx)
-			l.mu.Lock()
-			l.v, l.err = v, err
-			l.mu.Unlock()
-			close(l.done)
+			var v T
+			err := errPanicked
+			defer func() {
+				// A panic in fn must not take the process down: it becomes
+				// this answer's error (its value is not printed: it could
+				// hold a request with credentials).
+				recover()
+				l.mu.Lock()
+				l.v, l.err = v, err
+				l.mu.Unlock()
+				close(l.done)
+			}()
+			v, err = fn(ctx)
 		}()
 	})
 	select {
@@ -40,4 +49,22 @@ func (l *lazy[T]) get(ctx context.Context, fn func(context.Context) (T, error)) 
 		var zero T
 		return zero, ctx.Err()
 	}
+}
+
+// errPanicked is the error of a shared request whose code panicked.
+var errPanicked = errors.New("internal error: the request's handling stopped unexpectedly")
+
+// goSafe runs fn on a new goroutine; a panic inside it is recovered and
+// reported through onPanic instead of crashing the process.
+func goSafe(wg *sync.WaitGroup, fn func(), onPanic func()) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer func() {
+			if recover() != nil {
+				onPanic()
+			}
+		}()
+		fn()
+	}()
 }
