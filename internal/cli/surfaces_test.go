@@ -122,3 +122,29 @@ func merge(a, b map[string]string) map[string]string {
 	}
 	return a
 }
+
+// On a laptop nothing names the platform; a project bound to GitHub must be
+// judged against SonarQube's GitHub records, not reported as missing an
+// Azure DevOps one.
+func TestLaptopGitHubBinding(t *testing.T) {
+	t.Parallel()
+	sc, ok := simulator.Lookup("github-healthy")
+	if !ok {
+		t.Fatal("no github-healthy scenario")
+	}
+	now := testClock(beforeRetirement)
+	_, env := startScenario(t, sc, now)
+	for _, k := range []string{"SYSTEM_TEAMFOUNDATIONCOLLECTIONURI", "SYSTEM_COLLECTIONURI", "SYSTEM_TEAMPROJECT", "BUILD_REPOSITORY_NAME",
+		"BUILD_REPOSITORY_PROVIDER", "BUILD_REPOSITORY_URI", "BUILD_REASON", "SYSTEM_PULLREQUEST_PULLREQUESTID", "GITHUB_TOKEN"} {
+		delete(env, k)
+	}
+	st, msg, _ := statusOf(t, now, env)
+	for _, id := range []string{"sonar.devops-config", "sonar.binding", "sonar.devops-pat"} {
+		if st[id] != "pass" {
+			t.Errorf("%s = %s (%s)", id, st[id], msg[id])
+		}
+	}
+	if !strings.Contains(msg["sonar.devops-config"], "GitHub record gh") {
+		t.Errorf("sonar.devops-config did not judge the GitHub record: %s", msg["sonar.devops-config"])
+	}
+}

@@ -120,8 +120,24 @@ func (r *run) checkDevOpsConfig(ctx context.Context) Finding {
 		return r.sonarFailure(err, "read the DevOps Platform configuration records")
 	}
 	ev := []Evidence{{Request: "GET " + r.cfg.SonarURL + "/" + rs.source, Status: 200, Message: describeRecords(rs.list)}}
-	if r.platform == PlatformGitHub {
+	switch r.platform {
+	case PlatformGitHub:
 		return r.checkGitHubConfig(rs, ev)
+	case PlatformUnknown:
+		// No pipeline says which platform: the binding does, if there is one.
+		b, err := r.getBinding(ctx)
+		switch {
+		case err == nil && b.Alm == "github":
+			return r.checkGitHubConfig(rs, ev)
+		case err == nil && b.Alm == "azure":
+			return r.checkAzureConfig(rs, ev)
+		case len(rs.list) > 0:
+			return Finding{Status: Pass, Evidence: ev,
+				Message: fmt.Sprintf("SonarQube has %s; not compared with a platform or organization, because no pipeline variables name them and the project's binding did not say.", describeRecords(rs.list))}
+		}
+		return Finding{Status: Fail, Evidence: ev,
+			Message: "SonarQube has no DevOps Platform configuration record at all, so it decorates no pull requests.",
+			Remedy:  "In SonarQube, " + devopsPlace + ": create the configuration for the platform that hosts the repository (Azure DevOps: the organization URL and a PAT with Code (Read & write); GitHub: a GitHub App)."}
 	}
 	return r.checkAzureConfig(rs, ev)
 }
