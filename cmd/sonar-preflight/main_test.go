@@ -73,6 +73,7 @@ func TestRunCommandLine(t *testing.T) {
 		{[]string{"check", "extra"}, 2, "unexpected argument"},
 		{[]string{"demo", "--scenario", "no-such"}, 2, "no scenario"},
 		{[]string{"demo", "--list"}, 0, simulator.DefaultScenario},
+		{[]string{"demo", "--scenario"}, 0, "azdo-healthy"},
 		// No configuration at all: a preflight failure naming what is missing, not a usage error.
 		{[]string{"--format", "text", "--color", "never"}, 1, "no SonarQube server URL"},
 	}

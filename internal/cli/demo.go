@@ -31,6 +31,10 @@ func (a App) demo(ctx context.Context, args []string, getenv func(string) string
 	cf.register(fs, false)
 	name := fs.String("scenario", simulator.DefaultScenario, "scenario to run (\"list\" or --list shows them)")
 	list := fs.Bool("list", false, "list the scenarios and exit")
+	if n := len(args); n > 0 && (args[n-1] == "--scenario" || args[n-1] == "-scenario" || args[n-1] == "--scenario=") {
+		// `demo --scenario` with no name lists the names to choose from.
+		args = append(args[:n-1:n-1], "--list")
+	}
 	if done, code := parseFlags(fs, args, stdout, stderr, demoHelp); done {
 		return code
 	}
@@ -38,7 +42,7 @@ func (a App) demo(ctx context.Context, args []string, getenv func(string) string
 		fmt.Fprintf(stderr, "sonar-preflight: %v\n", err)
 		return ExitUsage
 	}
-	if *list || *name == "list" {
+	if *list || *name == "list" || *name == "" {
 		listScenarios(stdout)
 		return ExitOK
 	}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -51,7 +53,7 @@ func TestSurfaces(t *testing.T) {
 		},
 		{
 			name: "container job whose temp folder cannot be written", scenario: "healthy",
-			env:      map[string]string{"TF_BUILD": "True", "AGENT_TEMPDIRECTORY": "/proc/sonar-preflight-cannot-write-here"},
+			env:      map[string]string{"TF_BUILD": "True", "AGENT_TEMPDIRECTORY": unwritableDir(t)},
 			args:     []string{"--format", "json"},
 			want:     map[string]string{"sonar.binding": "pass"},
 			mentions: map[string]string{},
@@ -96,7 +98,7 @@ func TestAzpUnwritableSummaryFolder(t *testing.T) {
 	now := testClock(beforeRetirement)
 	_, env := startScenario(t, sc, now)
 	env["TF_BUILD"] = "True"
-	env["AGENT_TEMPDIRECTORY"] = "/proc/sonar-preflight-cannot-write-here"
+	env["AGENT_TEMPDIRECTORY"] = unwritableDir(t)
 	code, stdout, _ := runApp(t, now, env)
 	for _, want := range []string{"##vso[task.issue type=error;]sonar.base-url", "##vso[task.setvariable variable=verdict;isOutput=true;]fail", "##vso[task.complete result=Failed;"} {
 		if !strings.Contains(stdout, want) {
@@ -147,4 +149,14 @@ func TestLaptopGitHubBinding(t *testing.T) {
 	if !strings.Contains(msg["sonar.devops-config"], "GitHub record gh") {
 		t.Errorf("sonar.devops-config did not judge the GitHub record: %s", msg["sonar.devops-config"])
 	}
+}
+
+// unwritableDir is a path under which no folder can be made: it lies below
+// a regular file.
+func unwritableDir(t *testing.T) string {
+	f := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(f, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(f, "temp")
 }

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"net/url"
 	"time"
 
 	"sonar-preflight/internal/secret"
@@ -94,6 +95,14 @@ func (c *Config) Secrets() []string {
 	if !c.Proxy.Password.Empty() && c.Proxy.Username != "" {
 		// The proxy's Basic credentials travel as base64(user:password).
 		out = append(out, c.Proxy.Username+":"+c.Proxy.Password.Value())
+	}
+	// Credentials may also sit in a proxy URL's user info.
+	for _, raw := range []string{c.Proxy.URL, c.Proxy.HTTPSProxy, c.Proxy.HTTPProxy} {
+		if u, err := url.Parse(raw); err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok && pw != "" {
+				out = append(out, pw, u.User.Username()+":"+pw)
+			}
+		}
 	}
 	return out
 }

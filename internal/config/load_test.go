@@ -222,3 +222,17 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestSecretsIncludeProxyURLCredentials(t *testing.T) {
+	t.Parallel()
+	c := Load(context.Background(), getenv(map[string]string{
+		"SONAR_HOST_URL": "https://sq", "SONAR_TOKEN": "squ_t", "SONAR_PROJECT_KEY": "k",
+		"HTTPS_PROXY": "http://build:hunter2secret@proxy:3128",
+	}), Flags{})
+	got := strings.Join(c.Secrets(), "|")
+	for _, want := range []string{"squ_t", "hunter2secret", "build:hunter2secret"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Secrets() lacks %q", want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package preflight
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -65,14 +66,20 @@ func (r *run) azdoOrg(ctx context.Context) (azdo.Org, string, error) {
 		org, err := azdo.ParseOrgURL(u)
 		return org, "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI", err
 	}
+	// The PAT goes only where SonarQube sends its own, and never in clear text.
+	fromRecord := func(raw, key string) (azdo.Org, string, error) {
+		org, err := azdo.ParseOrgURL(raw)
+		if err == nil && !strings.HasPrefix(strings.ToLower(org.BaseURL), "https://") {
+			return azdo.Org{}, "", fmt.Errorf("SonarQube record %s names %s, which is not https: the PAT is not sent over plain HTTP to a host the pipeline did not name", key, org.BaseURL)
+		}
+		return org, "SonarQube record " + key, err
+	}
 	if b, err := r.getBinding(ctx); err == nil && b.Alm == "azure" && b.URL != "" {
-		org, err := azdo.ParseOrgURL(b.URL)
-		return org, "SonarQube record " + b.Key, err
+		return fromRecord(b.URL, b.Key)
 	}
 	if rs, err := r.getRecords(ctx); err == nil {
 		if az := rs.of("azure"); len(az) == 1 && az[0].URL != "" {
-			org, err := azdo.ParseOrgURL(az[0].URL)
-			return org, "SonarQube record " + az[0].Key, err
+			return fromRecord(az[0].URL, az[0].Key)
 		}
 	}
 	return azdo.Org{}, "", fmt.Errorf("no organization URL: SYSTEM_TEAMFOUNDATIONCOLLECTIONURI is not set and SonarQube names no single Azure DevOps record")
@@ -116,7 +123,7 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 	switch azdo.Classify(err) {
 	case azdo.FailureSignInPage:
 		return Finding{Status: Fail, Evidence: ev,
-			Message: "Azure DevOps answered with its sign-in page (HTTP 203, a redirect, or HTML) instead of the API: it did not accept the PAT. SonarQube's own validation takes such an answer as success, so this failure can stay hidden there.",
+			Message: "Azure DevOps answered with its sign-in page (HTTP 203, a redirect, or HTML) instead of the API: it did not accept the PAT. Older SonarQube versions, which follow redirects and accept any 2xx answer, may take such an answer as success, so this failure can stay hidden there.",
 			Remedy:  "The PAT is invalid, revoked, expired or made for another organization. " + patHowTo(org)}
 	case azdo.FailureExpired:
 		return Finding{Status: Fail, Evidence: ev,
@@ -171,7 +178,7 @@ func (r *run) checkGlobalPAT(ctx context.Context, a *azdoRun) Finding {
 	day := GlobalPATRetirement.Format("2006-01-02")
 	rem := "Create a PAT scoped to organization " + a.org.Name + " (User settings > Personal access tokens > New Token > Organization: " + a.org.Name + "), then replace it in SonarQube's record and in the azureDevOpsPat secret variable. Newer SonarQube releases refuse global PATs when a record is created or updated."
 	if r.d.Now().Before(GlobalPATRetirement) {
-		days := int(GlobalPATRetirement.Sub(r.d.Now()).Hours()/24) + 1
+		days := int(math.Ceil(GlobalPATRetirement.Sub(r.d.Now()).Hours() / 24))
 		return Finding{Status: Warn,
 			Message: fmt.Sprintf("The PAT is a global (\"All accessible organizations\") PAT: Microsoft stops every global PAT on %s (in %d days); pull-request decoration stops with it.", day, days),
 			Remedy:  rem}
@@ -212,7 +219,7 @@ func (r *run) checkCodeRead(ctx context.Context, a *azdoRun) Finding {
 				Remedy:  "Edit the PAT (User settings > Personal access tokens > Edit) and tick Code > Read & write, or create a new one with that scope; then update SonarQube's record and the azureDevOpsPat secret variable."}
 		case azdo.FailureNoAccess, azdo.FailureNotFound:
 			return Finding{Status: Fail, Evidence: ev, Notes: []string{writeNote},
-				Message: fmt.Sprintf("The PAT's user cannot see repository %s in project %s (from %s): Azure DevOps answers \"does not exist or you do not have permissions\". Likely causes: the user is not a member of project %s, has Stakeholder access (no code access in private projects), or the name is wrong.", repo, project, src, project),
+				Message: fmt.Sprintf("The PAT's user cannot see repository %s in project %s (from %s): Azure DevOps answered 404%s. Likely causes: the user is not a member of project %s, has Stakeholder access (no code access in private projects), or the name is wrong.", repo, project, src, noAccessQuote(err), project),
 				Remedy:  "In Azure DevOps, add the PAT's user to project " + project + "'s Contributors group, and give it Basic access (Organization settings > Users > Access level). If the names are wrong, fix the project's binding in SonarQube (" + bindingPlace + ")."}
 		}
 		return r.azdoFailure(a, err, fmt.Sprintf("read repository %s in project %s", repo, project))
@@ -248,7 +255,7 @@ func (r *run) checkContribute(ctx context.Context, a *azdoRun) Finding {
 		switch azdo.Classify(ans.err) {
 		case azdo.FailureUnauthorized, azdo.FailureForbidden:
 			return Finding{Status: Warn, Evidence: evidenceOf(ans.err),
-				Message: "Could not verify the user's Contribute permissions: Azure DevOps refused the permission query with this PAT (its scopes do not cover the Security API).",
+				Message: "Could not verify the user's Contribute permissions: Azure DevOps refused the permission query with this PAT (most likely its scopes do not cover the Security API, which SonarQube does not need).",
 				Remedy:  "Check by hand: Project settings > Repositories > " + a.repo.Name + " > Security: the PAT's user (or its group, normally Contributors) needs Contribute and Contribute to pull requests set to Allow."}
 		}
 		return r.azdoFailure(a, ans.err, "evaluate permissions on repository "+a.repo.Name)
@@ -281,7 +288,7 @@ func (r *run) checkAccessLevel(ctx context.Context, a *azdoRun) Finding {
 		switch azdo.Classify(err) {
 		case azdo.FailureUnauthorized, azdo.FailureForbidden, azdo.FailureSignInPage, azdo.FailureNoAccess, azdo.FailureNotFound:
 			return Finding{Status: Warn, Evidence: evidenceOf(err),
-				Message: "Could not verify the PAT user's access level: reading user entitlements needs scope Member Entitlement Management (Read), which this PAT lacks (SonarQube does not need it).",
+				Message: "Could not verify the PAT user's access level: Azure DevOps refused to read the user's entitlement with this PAT (most likely it lacks scope Member Entitlement Management (Read), which SonarQube does not need).",
 				Remedy:  "Check by hand: Organization settings > Users: the PAT's user must have Basic (or higher) access, not Stakeholder."}
 		}
 		return r.azdoFailure(a, err, "read the user's access level")
@@ -290,7 +297,7 @@ func (r *run) checkAccessLevel(ctx context.Context, a *azdoRun) Finding {
 	switch e.Level() {
 	case azdo.LevelStakeholder:
 		f.Status = Fail
-		f.Message = "The PAT's user has Stakeholder access: Stakeholders have no access to code in private projects, so SonarQube cannot decorate pull requests or find repositories with this PAT."
+		f.Message = "The PAT's user has Stakeholder access: Stakeholders have no access to code in private projects, so SonarQube can neither find nor decorate those projects' repositories with this PAT."
 		f.Remedy = "Give the user Basic access (Organization settings > Users > the user > Change access level > Basic), as the SonarQube documentation advises."
 	case azdo.LevelNone:
 		f.Status = Fail
@@ -303,6 +310,19 @@ func (r *run) checkAccessLevel(ctx context.Context, a *azdoRun) Finding {
 		}
 		f.Status = Pass
 		f.Message = fmt.Sprintf("The PAT's user has %s access.", name)
+	}
+	switch st := strings.ToLower(e.Status); st {
+	case "", "active", "none":
+	case "pending":
+		if f.Status == Pass {
+			f.Status = Warn
+			f.Message += " The user's access is still pending (the invitation was not accepted yet)."
+			f.Remedy = "Have the user sign in to Azure DevOps once to accept the invitation."
+		}
+	default: // disabled, deleted, expired, pendingDisabled
+		f.Status = Fail
+		f.Message = fmt.Sprintf("The PAT's user's access is %s: a PAT of a disabled or removed user stops working.", st)
+		f.Remedy = "Re-enable the user in Organization settings > Users (Basic access), or create the PAT as an active account and update SonarQube's record."
 	}
 	if !e.LastAccessedDate.IsZero() {
 		f.Notes = append(f.Notes, "The user last signed in on "+e.LastAccessedDate.UTC().Format("2006-01-02")+" (PATs stop working when their user does not sign in for 30 days).")
@@ -325,9 +345,9 @@ func Reconcile(rep Report) Report {
 	var note string
 	switch {
 	case sq.Status == Fail && az.Status == Pass:
-		note = "The pipeline's PAT (azureDevOpsPat) works, but SonarQube's stored PAT does not: they are different tokens. Paste the working PAT into SonarQube's record."
+		note = "The pipeline's PAT (azureDevOpsPat) works, but SonarQube's stored PAT does not: most likely they are different tokens: paste the working PAT into SonarQube's record. If they are the same, compare the record's URL with the pipeline's organization, and check that the SonarQube server can reach Azure DevOps."
 	case sq.Status == Pass && az.Status == Fail:
-		note = "SonarQube's own check passes while the pipeline's PAT (azureDevOpsPat) fails: either they are different tokens, or SonarQube accepted Azure DevOps's 203 sign-in page as success. Make sure both hold the same, working PAT."
+		note = "SonarQube's own check passes while the pipeline's PAT (azureDevOpsPat) fails: either they are different tokens, or SonarQube (older versions follow redirects and accept any 2xx answer) took a sign-in page as success. Make sure both hold the same, working PAT."
 	default:
 		return rep
 	}
@@ -337,4 +357,23 @@ func Reconcile(rep Report) Report {
 		}
 	}
 	return rep
+}
+
+// noAccessQuote quotes Azure DevOps's "does not exist or no permission" code
+// when the answer carried one (TF401019, VS800075, TF200016), and nothing
+// for a bare 404.
+func noAccessQuote(err error) string {
+	if azdo.Classify(err) != azdo.FailureNoAccess {
+		return ""
+	}
+	for _, e := range evidenceOf(err) {
+		if e.Message != "" {
+			msg := e.Message
+			if i := strings.Index(msg, ":"); i > 0 && i < 10 {
+				msg = msg[:i] // the TF/VS code alone; the evidence line has the whole text
+			}
+			return " (" + msg + ": \"does not exist or you do not have permissions\")"
+		}
+	}
+	return ""
 }

@@ -390,7 +390,7 @@ func (r *run) checkDevOpsPAT(ctx context.Context) Finding {
 		ev[0].Status = 204
 		f := Finding{Status: Pass, Message: fmt.Sprintf("SonarQube validated the credentials stored in %s record %s.", almName(b.Alm), b.Key), Evidence: ev}
 		if b.Alm == "azure" {
-			f.Notes = append(f.Notes, "SonarQube's own check takes any 2xx answer from Azure DevOps as success, including its 203 sign-in page; give the azureDevOpsPat input to have sonar-preflight probe Azure DevOps itself.")
+			f.Notes = append(f.Notes, "SonarQube's own check takes any 2xx answer from Azure DevOps as success (older versions also follow redirects), so a sign-in page may pass it; give the azureDevOpsPat input to have sonar-preflight probe Azure DevOps itself.")
 		}
 		return f
 	case sonar.IsInsufficientPrivileges(err):
@@ -419,7 +419,7 @@ func patRemedy(alm, key, serverMsg string) string {
 		"3. The PAT lacks scope Code (Read & write), or was made for another organization than the record's URL.",
 		"4. The PAT's user has Stakeholder access or is not in the project's Contributors: give it Basic access (Organization settings > Users).",
 		"5. The record's URL is wrong: it must be the organization URL, e.g. https://dev.azure.com/<organization>, or https://host/<collection> on Azure DevOps Server.",
-		"Give the same PAT to the azureDevOpsPat input and sonar-preflight tells these causes apart.",
+		"Give the same PAT to the azureDevOpsPat input and sonar-preflight tells an expired PAT, a sign-in page, a wrong URL, missing Code scope, Stakeholder access and missing Contribute permissions apart (revoked, inactive and other-organization PATs look alike to any client).",
 	}, "\n")
 }
 

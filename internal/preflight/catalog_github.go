@@ -107,7 +107,7 @@ func (r *run) checkGitHubRepo(ctx context.Context) Finding {
 			if ge != nil && ge.SSOURL != "" {
 				rem += " at " + ge.SSOURL + " (GitHub says this link expires after one hour)"
 			} else {
-				rem += " (GitHub > Settings > Personal access tokens > Configure SSO)"
+				rem += " (GitHub > Settings > Developer settings > Personal access tokens > Tokens (classic) > Configure SSO)"
 			}
 			return Finding{Status: Fail, Evidence: ev, Message: "GitHub refused the token for " + owner + ": the organization enforces SAML single sign-on and the token is not authorised for it.", Remedy: rem + "."}
 		case github.FailureNotFound:

@@ -172,7 +172,7 @@ func (r *run) checkToken(ctx context.Context) Finding {
 	if !user.IsLoggedIn {
 		return Finding{Status: Fail,
 			Message:  "The token was not recognised: SonarQube answered as an anonymous user. api/authentication/validate still says valid=true because this server does not force authentication (sonar.forceAuthentication=false), which hides bad tokens.",
-			Remedy:   "Generate a new user token (My Account > Security) and put it in the service connection's Token field. Consider enabling Administration > Security > Force user authentication.",
+			Remedy:   "Generate a new user token (My Account > Security) and put it in the service connection's Token field. Consider enabling Administration > Configuration > General Settings > Security > Force user authentication.",
 			Evidence: []Evidence{{Request: "GET " + r.cfg.SonarURL + "/api/users/current", Status: 200, Message: "isLoggedIn=false"}}}
 	}
 	f := Finding{Status: Pass, Message: fmt.Sprintf("The token is accepted; it belongs to %s.", user.Login)}
@@ -245,8 +245,8 @@ func (r *run) checkBaseURL(ctx context.Context) Finding {
 	ev := []Evidence{{Request: "GET " + r.cfg.SonarURL + "/api/settings/values?keys=" + key, Status: 200}}
 	if !set || strings.TrimSpace(v) == "" {
 		return Finding{Status: Fail,
-			Message:  "The server base URL (sonar.core.serverBaseURL) is not set. SonarQube then cannot build links to itself: pull-request decoration, quality-gate status links and e-mails break or point nowhere.",
-			Remedy:   "In SonarQube, set " + baseURLPlace + " to the address users and Azure DevOps reach SonarQube at (e.g. " + r.cfg.SonarURL + "). A value set only in sonar.properties is invisible to the Web API; set it in the UI so it can be verified.",
+			Message:  "The server base URL (sonar.core.serverBaseURL) is not set in SonarQube's settings. Without it SonarQube cannot build links to itself: pull-request decoration, quality-gate status links and e-mails break or point nowhere. (A value given only in sonar.properties or the server's environment is invisible to the Web API, so it could not be verified.)",
+			Remedy:   "In SonarQube, set " + baseURLPlace + " to the address users and Azure DevOps reach SonarQube at (e.g. " + r.cfg.SonarURL + "). If it is already set in sonar.properties or the environment, set the same value in the UI too, so that it can be verified here.",
 			Evidence: ev}
 	}
 	u, err := url.Parse(strings.TrimSpace(v))
@@ -337,13 +337,16 @@ func describeError(service, base string, err error, doing string) Finding {
 		f.Remedy = "Check that the URL points at " + service + " and not at a file server or proxy."
 	case httpx.KindCanceled:
 		f.Message = fmt.Sprintf("Could not %s: the run was cancelled.", doing)
+		f.Remedy = "The run was interrupted (the step was cancelled, or the process received a signal); run it again."
 	case httpx.KindStatus:
 		f.Message = fmt.Sprintf("Could not %s: %s answered %d %s.", doing, service, he.Status, strings.TrimSpace(he.Message))
 		switch {
+		case he.Status == 404 && service == "SonarQube":
+			f.Remedy = "Check the SonarQube URL: if the server runs under a context path (https://host/sonarqube), include it."
 		case he.Status == 404:
-			f.Remedy = "Check the " + service + " URL: if the server runs under a context path (https://host/sonarqube), include it."
+			f.Remedy = "Check the " + service + " URL and the names in the request above."
 		case he.Status == 401:
-			f.Remedy = "The credentials were rejected; see the token check."
+			f.Remedy = "The " + service + " credentials were rejected: renew them where they are configured."
 		case he.Status >= 500:
 			f.Remedy = "The server failed; a " + service + " administrator should look at its logs for this time."
 		default:
