@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +219,47 @@ func TestAzdoThrottled(t *testing.T) {
 	}
 	if rep.Verdict == "fail" {
 		t.Errorf("verdict fail on throttling")
+	}
+}
+
+// Every service's answers are capped: a 100 MB answer from Azure DevOps or
+// GitHub fails the check that asked, naming the size, as SonarQube's does.
+func TestHugeAnswersFromEveryService(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		scenario, path, check string
+	}{
+		{"azdo-healthy", "/contoso/_apis/connectionData", "azdo.pat"},
+		{"github-healthy", "/repos/contoso/web-app", "github.repo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.check, func(t *testing.T) {
+			t.Parallel()
+			sc, _ := simulator.Lookup(tt.scenario)
+			huge := func(w http.ResponseWriter, r *http.Request) bool {
+				if r.URL.Path != tt.path {
+					return false
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"padding":"`)
+				chunk := []byte(strings.Repeat("a", 1<<20))
+				for range 100 {
+					if _, err := w.Write(chunk); err != nil {
+						return true
+					}
+				}
+				return true
+			}
+			sim, err := simulator.Start(sc, simulator.Options{Dir: t.TempDir(), Intercept: huge})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sim.Close()
+			now := testClock(beforeRetirement)
+			st, msg, _ := statusOf(t, now, sim.Env())
+			if st[tt.check] != "fail" || !strings.Contains(msg[tt.check], "larger than the 4 MiB") {
+				t.Errorf("%s = %s %q", tt.check, st[tt.check], msg[tt.check])
+			}
+		})
 	}
 }

@@ -118,6 +118,10 @@ func newError(method, redURL string, ghResp *gogithub.Response, err error) *Erro
 			// proxy's HTML page.
 			he.Kind = httpx.KindDecode
 			he.Message = "unreadable response body: " + err.Error()
+			var limit *httpx.BodyLimitError
+			if errors.As(err, &limit) {
+				he.Kind, he.Err = httpx.KindBodyLimit, limit
+			}
 		}
 	}
 	if resp == nil {

@@ -39,6 +39,7 @@ type Options struct {
 	RequestTimeout time.Duration // per attempt: connect, headers and body read; default 15s
 	MaxAttempts    int           // total attempts including the first; default 4
 	MaxRetryWait   time.Duration // cap for one wait (Retry-After or backoff); default 8s
+	MaxBody        int64         // cap on every response body, for every reader (go-github included); default DefaultMaxBody
 
 	// Azure Pipelines agent proxy (AGENT_PROXYURL, AGENT_PROXYUSERNAME,
 	// AGENT_PROXYPASSWORD). Takes precedence over the standard variables.
@@ -107,6 +108,9 @@ func New(o Options) (*http.Client, error) {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = DefaultMaxBody
 	}
 	if o.MaxRetryWait <= 0 {
 		o.MaxRetryWait = DefaultMaxRetryWait
@@ -249,7 +253,7 @@ func (t *transport) attempt(parent context.Context, req *http.Request, n int, re
 		}
 	}
 	ev.Int("status", resp.StatusCode).Msg("http attempt")
-	resp.Body = &attemptBody{rc: resp.Body, cancel: cancel, parent: parent, ctx: ctx, limit: limit}
+	resp.Body = &attemptBody{rc: resp.Body, cancel: cancel, parent: parent, ctx: ctx, limit: limit, max: t.o.MaxBody}
 	return resp, nil
 }
 
@@ -280,10 +284,18 @@ type attemptBody struct {
 	cancel      context.CancelFunc
 	parent, ctx context.Context
 	limit       *attemptTimeout
+	max, read   int64 // the body cap, and what was read so far
 }
 
+// Read caps the body here, in the transport, so that readers that do not go
+// through Fetch (go-github's JSON decoder) are bounded too.
 func (b *attemptBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
+	b.read += int64(n)
+	if b.read > b.max {
+		n -= int(b.read - b.max)
+		return max(n, 0), &BodyLimitError{Limit: b.max}
+	}
 	return n, timeoutCause(b.parent, b.ctx, b.limit, err)
 }
 

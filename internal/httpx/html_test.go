@@ -1,6 +1,11 @@
 package httpx
 
 import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -39,4 +44,34 @@ func FuzzHTMLTitle(f *testing.F) {
 			t.Fatalf("HTMLTitle = %q", s)
 		}
 	})
+}
+
+// Every reader of a body is capped, not only Fetch: go-github decodes
+// straight from the response.
+func TestBodyCapInTransport(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := bytes.Repeat([]byte("a"), 64<<10)
+		for range 160 { // 10 MiB, streamed
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	c, err := New(Options{MaxBody: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	var le *BodyLimitError
+	if !errors.As(err, &le) || n != 1<<20 || Classify(err) != KindBodyLimit {
+		t.Fatalf("read %d bytes, err %v", n, err)
+	}
 }
