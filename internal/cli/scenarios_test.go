@@ -25,12 +25,13 @@ var beforeRetirement = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 type jsonReport struct {
 	Verdict string `json:"verdict"`
 	Checks  []struct {
-		ID        string `json:"id"`
-		Title     string `json:"title"`
-		Status    string `json:"status"`
-		Message   string `json:"message"`
-		Remedy    string `json:"remedy"`
-		ElapsedMS *int64 `json:"elapsed_ms"`
+		ID        string   `json:"id"`
+		Title     string   `json:"title"`
+		Status    string   `json:"status"`
+		Message   string   `json:"message"`
+		Remedy    string   `json:"remedy"`
+		Notes     []string `json:"notes"`
+		ElapsedMS *int64   `json:"elapsed_ms"`
 	} `json:"checks"`
 	ElapsedMS *int64 `json:"elapsed_ms"`
 }
@@ -102,6 +103,17 @@ func TestScenarios(t *testing.T) {
 				}
 				if c.Message == "" || c.Title == "" || c.ElapsedMS == nil {
 					t.Errorf("%s: incomplete entry %+v", c.ID, c)
+				}
+			}
+			for id, words := range sc.ExpectText {
+				found := false
+				for _, c := range rep.Checks {
+					if c.ID == id {
+						found = strings.Contains(c.Message+"\n"+c.Remedy+"\n"+strings.Join(c.Notes, "\n"), words)
+					}
+				}
+				if !found {
+					t.Errorf("%s: does not say %q", id, words)
 				}
 			}
 			for id, want := range sc.Expect {

@@ -8,6 +8,11 @@ func Scenarios() []Scenario {
 	all = append(all, sonarScenarios()...)
 	all = append(all, azdoScenarios()...)
 	all = append(all, githubScenarios()...)
+	for i := range all {
+		if all[i].ExpectText == nil {
+			all[i].ExpectText = expectText[all[i].Name]
+		}
+	}
 	sort.SliceStable(all, func(i, j int) bool {
 		if (all[i].Name == DefaultScenario) != (all[j].Name == DefaultScenario) {
 			return all[i].Name == DefaultScenario
@@ -29,4 +34,43 @@ func Lookup(name string) (Scenario, bool) {
 		}
 	}
 	return Scenario{}, false
+}
+
+// expectText holds, per scenario, the words that name its cause: a status
+// alone cannot tell an expired PAT from a revoked one.
+var expectText = map[string]map[string]string{
+	"healthy":                         {"sonar.devops-pat": "SonarQube validated the credentials stored in Azure DevOps record ado"},
+	"base-url-unset":                  {"sonar.base-url": "not set in SonarQube's settings"},
+	"base-url-loopback":               {"sonar.base-url": "points at the SonarQube machine itself"},
+	"base-url-other-host":             {"sonar.base-url": "links in pull requests use the base URL's host"},
+	"no-devops-config":                {"sonar.devops-config": "has no Azure DevOps configuration record"},
+	"wrong-organization":              {"sonar.devops-config": "SonarQube's records point elsewhere: ado (https://dev.azure.com/northwind)"},
+	"project-not-bound":               {"sonar.binding": "is not bound to any DevOps Platform configuration"},
+	"bound-other-repository":          {"sonar.binding": `its repository is "legacy-web-app", while this pipeline builds "web-app"`},
+	"pat-rejected":                    {"sonar.devops-pat": "Stakeholder access"},
+	"token-rejected":                  {"sonar.token": "SonarQube rejected the token"},
+	"token-expiring":                  {"sonar.token": "expires on"},
+	"token-not-admin":                 {"sonar.devops-config": "adminToken input", "sonar.devops-pat": "Could not verify"},
+	"force-auth-off-anonymous":        {"sonar.token": "does not force authentication"},
+	"server-starting":                 {"sonar.server": "status STARTING"},
+	"db-migration-needed":             {"sonar.server": "database migration"},
+	"old-server":                      {"sonar.server": "older than 9.9 LTA"},
+	"proxy-sign-in-page":              {"sonar.server": "text/html"},
+	"azdo-healthy":                    {"azdo.pat": "it belongs to", "azdo.code-read": "Code write scope: not verifiable read-only"},
+	"pat-expired":                     {"azdo.pat": "The PAT has expired"},
+	"pat-sign-in-page":                {"azdo.pat": "sign-in page"},
+	"pat-revoked-or-inactive":         {"azdo.pat": "did not sign in for 30 days"},
+	"pat-wrong-organization":          {"azdo.pat": "does not exist (404)"},
+	"pat-anonymous":                   {"azdo.pat": "anonymous user"},
+	"no-code-scope":                   {"azdo.code-read": "most likely it lacks scope Code (Read & write)"},
+	"stakeholder":                     {"azdo.code-read": "TF401019", "azdo.access-level": "Stakeholder access"},
+	"not-a-contributor":               {"azdo.contribute": "lacks Contribute and Contribute to pull requests"},
+	"global-pat":                      {"azdo.global-pat": "All accessible organizations"},
+	"entitlement-unreadable":          {"azdo.access-level": "Could not verify"},
+	"github-sso-required":             {"github.repo": "sso?authorization_request="},
+	"github-bad-credentials":          {"github.repo": "Bad credentials"},
+	"github-not-found":                {"github.repo": "not visible to this token"},
+	"github-record-invalid":           {"sonar.devops-pat": "Missing permissions"},
+	"github-enterprise-host-mismatch": {"sonar.devops-config": "No GitHub configuration record serves this repository's host"},
+	"other-provider":                  {"sonar.devops-config": "Bitbucket"},
 }

@@ -43,6 +43,9 @@ type Scenario struct {
 	Env map[string]string
 	// Expect maps check ids to the status they must finish with.
 	Expect map[string]string
+	// ExpectText maps check ids to words their message, remedy or notes must
+	// contain: what tells this scenario's cause apart from its neighbours'.
+	ExpectText map[string]string
 }
 
 // Options tune a simulator run.
