@@ -191,12 +191,16 @@ func (r *run) checkGlobalPAT(ctx context.Context, a *azdoRun) Finding {
 // codeTarget picks the repository to probe: the binding's, else the
 // pipeline's.
 func (r *run) codeTarget(ctx context.Context) (project, repo, src string) {
+	p := r.cfg.Pipeline
 	if r.sonar != nil {
 		if b, err := r.getBinding(ctx); err == nil && b.Alm == "azure" && b.Slug != "" && b.Repository != "" {
-			return b.Slug, b.Repository, "the SonarQube binding"
+			// A binding to another organization names a repository the PAT
+			// is not probed in; sonar.binding reports that mismatch.
+			if same, err := sameAzureOrg(b.URL, p.CollectionURI); b.URL == "" || p.CollectionURI == "" || err == nil && same {
+				return b.Slug, b.Repository, "the SonarQube binding"
+			}
 		}
 	}
-	p := r.cfg.Pipeline
 	if p.TeamProject != "" && p.RepoName != "" {
 		return p.TeamProject, p.RepoName, "the pipeline"
 	}
