@@ -33,10 +33,25 @@ go test -race -count=1 -timeout 12m ./...
 if [[ "$fuzztime" != "0" ]]; then
   step "fuzz targets, $fuzztime each"
   # Every Fuzz function of every package, one at a time (go test -fuzz takes one).
+  log="$(mktemp)"
+  trap 'rm -f "$log"' EXIT
   while IFS=: read -r file fn; do
     pkg="./$(dirname "$file")"
     echo "-- $pkg $fn"
-    go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$fuzztime" "$pkg" 2>&1 | tail -n 2
+    for try in 1 2; do
+      if go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$fuzztime" "$pkg" >"$log" 2>&1; then
+        tail -n 1 "$log"
+        break
+      fi
+      cat "$log"
+      # A failing input is written to testdata/fuzz/<target>/: that is a real
+      # failure. Without one the fuzzing engine itself stumbled (a worker
+      # stopped under load); try once more, and fail if it happens again.
+      if [[ -n "$(git status --porcelain -- "$(dirname "$file")/testdata/fuzz/$fn" 2>/dev/null)" || $try == 2 ]]; then
+        echo "fuzz target $fn failed"; exit 1
+      fi
+      echo "-- no failing input was written; running $fn once more"
+    done
   done < <(grep -rHoE --include='*_test.go' '^func (Fuzz[A-Za-z0-9_]+)' internal cmd | sed -E 's/:func /:/')
 fi
 
