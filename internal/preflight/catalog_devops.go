@@ -390,7 +390,13 @@ func (r *run) checkDevOpsPAT(ctx context.Context) Finding {
 		ev[0].Status = 204
 		f := Finding{Status: Pass, Message: fmt.Sprintf("SonarQube validated the credentials stored in %s record %s.", almName(b.Alm), b.Key), Evidence: ev}
 		if b.Alm == "azure" {
-			f.Notes = append(f.Notes, "SonarQube's own check takes any 2xx answer from Azure DevOps as success (older versions also follow redirects), so a sign-in page may pass it; give the azureDevOpsPat input to have sonar-preflight probe Azure DevOps itself.")
+			note := "SonarQube's own check takes any 2xx answer from Azure DevOps as success (older versions also follow redirects), so a sign-in page may pass it"
+			if r.cfg.AzurePAT.Empty() {
+				note += "; give the azureDevOpsPat input to have sonar-preflight probe Azure DevOps itself"
+			} else {
+				note += "; azdo.pat probes Azure DevOps itself"
+			}
+			f.Notes = append(f.Notes, note+".")
 		}
 		return f
 	case sonar.IsInsufficientPrivileges(err):

@@ -60,6 +60,19 @@ func markdown(v view) string {
 		b.WriteString("\n")
 	}
 
+	var passNotes []string
+	for _, r := range v.results {
+		if r.Status == preflight.Pass {
+			for _, n := range r.Notes {
+				passNotes = append(passNotes, "- "+mdCode(r.ID)+": "+mdLine(n))
+			}
+		}
+	}
+	if len(passNotes) > 0 {
+		// What the passing checks did not prove stays visible.
+		b.WriteString("**Notes on passing checks**\n\n" + strings.Join(passNotes, "\n") + "\n\n")
+	}
+
 	for _, r := range v.results {
 		if r.Status == preflight.Pass {
 			continue

@@ -85,10 +85,14 @@ func text(v view) string {
 				writeWrapped(&b, l, hang, hang)
 			}
 		}
+		indent := strings.Repeat(" ", detailCol)
 		if r.Status == preflight.Pass {
+			// A pass still states what it did not prove (notes), never its evidence.
+			for _, n := range r.Notes {
+				writeWrapped(&b, strings.Join(lines(n), " "), indent+"note: ", indent+"      ")
+			}
 			continue
 		}
-		indent := strings.Repeat(" ", detailCol)
 		if r.Remedy != "" {
 			for i, l := range lines(r.Remedy) {
 				first := indent + "  "
