@@ -312,6 +312,19 @@ func (h *azdoSim) authenticate(w http.ResponseWriter, r *http.Request, onPrem bo
 	return callerRefused
 }
 
+// signedIn authenticates a request to a Services-only host, where an
+// anonymous caller gets 401; false means the answer was already written.
+func (h *azdoSim) signedIn(w http.ResponseWriter, r *http.Request) bool {
+	switch h.authenticate(w, r, false) {
+	case callerRefused:
+		return false
+	case callerAnonymous:
+		h.unauthorized(w, false, "")
+		return false
+	}
+	return true
+}
+
 // global serves app.vssps.visualstudio.com, which only a PAT valid for
 // all accessible organizations can read.
 func (h *azdoSim) global(w http.ResponseWriter, r *http.Request, path string) {
@@ -319,11 +332,7 @@ func (h *azdoSim) global(w http.ResponseWriter, r *http.Request, path string) {
 		h.notFound(w)
 		return
 	}
-	switch h.authenticate(w, r, false) {
-	case callerRefused:
-		return
-	case callerAnonymous:
-		h.unauthorized(w, false, "")
+	if !h.signedIn(w, r) {
 		return
 	}
 	if !h.cfg.GlobalPAT {
@@ -501,11 +510,7 @@ func (h *azdoSim) entitlements(w http.ResponseWriter, r *http.Request, site azdo
 	if h.versionOutOfRange(w, r, false) {
 		return
 	}
-	switch h.authenticate(w, r, false) {
-	case callerRefused:
-		return
-	case callerAnonymous:
-		h.unauthorized(w, false, "")
+	if !h.signedIn(w, r) {
 		return
 	}
 	if h.cfg.EntitlementScopeMissing {
