@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"sonar-preflight/internal/text"
 )
 
 // IssueKind is the type of a task.issue.
@@ -111,12 +113,31 @@ func (w *Writer) SetSecret(value string) error {
 // Issue records an error or a warning on the task; it shows in the run's
 // summary. It does not change the task result (Complete does that). It emits
 // task.issue, which the agent treats as task.logissue and which task-lib's
-// MockTestRunner (it reads only task.issue) also collects.
+// MockTestRunner (it reads only task.issue) also collects. The message is
+// text, kept from holding anything a reader of the issue (a log viewer, a
+// terminal) would act on; its line breaks stay.
 func (w *Writer) Issue(kind IssueKind, message string) error {
 	if kind != Error && kind != Warning {
 		return fmt.Errorf("%w: task.issue: unknown kind %v", ErrInvalidCommand, kind)
 	}
-	return w.Command(Command{Name: "task.issue", Props: []Prop{{"type", kind.String()}}, Data: message})
+	return w.Command(Command{Name: "task.issue", Props: []Prop{{"type", kind.String()}}, Data: plainKeepingBreaks(message)})
+}
+
+// plainKeepingBreaks applies text.Plain between CR and LF characters, which
+// stay: the agent logs an issue as "##[error]" and its message, so a line
+// of it must not start a formatting command or hold a control character.
+func plainKeepingBreaks(s string) string {
+	var b strings.Builder
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\r' || s[i] == '\n' {
+			b.WriteString(text.Plain(s[start:i]))
+			b.WriteByte(s[i])
+			start = i + 1
+		}
+	}
+	b.WriteString(text.Plain(s[start:]))
+	return b.String()
 }
 
 // SetVariable sets a pipeline variable for later steps (and, with IsOutput,
@@ -183,11 +204,12 @@ func (w *Writer) Section(name string) error {
 // Line prints plain log text, one log line per line of text. Text may come
 // from a server, so it is kept from being read as a command: "##vso" anywhere
 // would be executed (or draw an agent warning), and "##[" at the start of a
-// line would be formatted by the log viewer.
-func (w *Writer) Line(text string) error {
+// line would be formatted by the log viewer; control and invisible
+// characters are shown as escapes (package text).
+func (w *Writer) Line(s string) error {
 	var b strings.Builder
-	for _, l := range splitLines(text) {
-		b.WriteString(neutralize(l))
+	for _, l := range splitLines(s) {
+		b.WriteString(text.Plain(l))
 		b.WriteByte('\n')
 	}
 	return w.write("text", b.String())
@@ -212,35 +234,13 @@ func splitLines(s string) []string {
 
 // oneLine joins the lines of a formatting-command argument with spaces: the
 // command ends at the end of the line.
-func oneLine(s string) string {
-	return neutralize(strings.Join(splitLines(s), " "))
-}
+func oneLine(s string) string { return text.Plain(s) }
 
 // Neutralize keeps text printed as it is (a log line, or a whole report in
-// another format) from being read as commands: "##vso" anywhere would be
-// executed by the agent (or draw its warning), and "##[" at the start of a
-// line would be formatted by the log viewer. The markers are broken with a
-// visible space; an invisible character would not do, because the agent
-// finds "##vso" with a culture-sensitive search, which may ignore zero-width
-// characters.
-func Neutralize(text string) string {
-	text = strings.ReplaceAll(text, "##vso", "# #vso")
-	if !strings.Contains(text, "##[") {
-		return text
-	}
-	var b strings.Builder
-	atStart := true
-	for i := 0; i < len(text); i++ {
-		if atStart && strings.HasPrefix(text[i:], "##[") {
-			b.WriteString("# #[")
-			i += len("##[") - 1
-			atStart = false
-			continue
-		}
-		b.WriteByte(text[i])
-		atStart = text[i] == '\n' || text[i] == '\r'
-	}
-	return b.String()
-}
-
-func neutralize(line string) string { return Neutralize(line) }
+// another format) from being read as commands: two number signs never stand
+// next to each other, so neither "##vso" (which the agent runs, or warns
+// about, anywhere in a line) nor "##[" (which the log viewer formats) is
+// left. The markers are broken with a visible space; an invisible character
+// would not do, because the agent finds "##vso" with a culture-sensitive
+// search, which ignores zero-width characters. See package text.
+func Neutralize(s string) string { return text.Neutralize(s) }

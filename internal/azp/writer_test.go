@@ -54,7 +54,13 @@ func TestWriterLines(t *testing.T) {
 			[]string{"##[section]sonar-preflight 1.0"}},
 		{"line splits and neutralizes", func(w *Writer) error {
 			return w.Line("server said: ##vso[task.complete result=Succeeded;]ok\r\n##[error]fake\rlast ###vso[")
-		}, []string{"server said: # #vso[task.complete result=Succeeded;]ok", "# #[error]fake", "last ## #vso["}},
+		}, []string{"server said: # #vso[task.complete result=Succeeded;]ok", "# #[error]fake", "last # # #vso["}},
+		{"line shows control and invisible characters", func(w *Writer) error {
+			return w.Line("\x1b[31mred\x07 #\u00ad#vso[x.y]z")
+		}, []string{`\x1b[31mred\x07 #\u00ad#vso[x.y]z`}},
+		{"issue text is neutralised, its line breaks kept", func(w *Writer) error {
+			return w.Issue(Error, "a\r\n##[section]b ##vso[task.complete]c\x1b")
+		}, []string{`##vso[task.issue type=error;]a%0D%0A# #[section]b # #vso[task.complete]c\x1b`}},
 		{"empty line", func(w *Writer) error { return w.Line("") }, []string{""}},
 	}
 	for _, tt := range tests {
@@ -224,7 +230,9 @@ func TestNeutralizeNeverLeavesAMarker(t *testing.T) {
 			t.Errorf("Neutralize(%q) = %q changed the line breaks", s, got)
 		}
 	}
-	if got := Neutralize("a ##[mid] b"); got != "a ##[mid] b" {
-		t.Errorf("Neutralize changed ##[ inside a line: %q", got)
+	// Every pair is broken, inside a line too: the agent and the log viewer
+	// are not the only readers of a line.
+	if got := Neutralize("a ##[mid] b"); got != "a # #[mid] b" {
+		t.Errorf("Neutralize(##[ inside a line) = %q", got)
 	}
 }

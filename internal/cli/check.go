@@ -16,6 +16,7 @@ import (
 	"sonar-preflight/internal/preflight"
 	"sonar-preflight/internal/report"
 	"sonar-preflight/internal/secret"
+	txt "sonar-preflight/internal/text"
 	"sonar-preflight/internal/version"
 )
 
@@ -58,33 +59,38 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		Format: cf.format, Resolve: cf.resolve, Debug: cf.debug,
 	})
 
-	// Secrets first: register them with the pipeline before any other output,
-	// and scrub every writer from here on.
+	// Secrets first: register them with the pipeline before any other
+	// output. From here on, output is built from parts: the program's own
+	// words as they are, every untrusted or secret-bearing part redacted
+	// and cleaned (package text) where it is put in, never whole lines, so
+	// that a secret such as "pass" cannot rewrite "verdict=pass".
 	reg := &secret.Registry{}
 	reg.Add(cfg.Secrets()...)
-	out := &scrubWriter{w: stdout, scrub: reg.Redact}
-	errw := &scrubWriter{w: stderr, scrub: reg.Redact}
+	errs := &lineWriter{w: stderr}
 	// A request abandoned at the deadline may still log after the checks
 	// return; the writers belong to the caller once Run returns.
-	defer out.close()
-	defer errw.close()
+	defer errs.close()
 	if cfg.Format == "azp" {
 		w := azp.New(stdout)
 		for _, v := range reg.Values() {
 			if err := w.SetSecret(v); err != nil {
-				fmt.Fprintf(errw, "sonar-preflight: cannot write to stdout: %v\n", err)
+				errs.printf("sonar-preflight: cannot write to stdout: %s\n", untrusted(reg, err.Error()))
 				return ExitFail
 			}
 		}
 	}
 	if banner != nil {
-		banner(out)
+		banner(stdout)
 	}
 
 	log := zerolog.Nop()
 	if cfg.Debug {
 		start := a.Now()
-		log = zerolog.New(errw).Level(zerolog.DebugLevel).Hook(zerolog.HookFunc(func(e *zerolog.Event, _ zerolog.Level, _ string) {
+		// The debug log's field values carry server text and URLs: each is
+		// redacted and cleaned on its way out; keys are the program's.
+		sink := txt.NewLogWriter(errs, reg.Redact)
+		defer sink.Close()
+		log = zerolog.New(sink).Level(zerolog.DebugLevel).Hook(zerolog.HookFunc(func(e *zerolog.Event, _ zerolog.Level, _ string) {
 			e.Int64("t_ms", a.Now().Sub(start).Milliseconds())
 		}))
 		log.Debug().Str("version", version.String()).Str("format", cfg.Format).Str("fail_on", cfg.FailOn).
@@ -97,7 +103,7 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		CAFiles: cfg.CAFiles, CAFileSources: cfg.CASources, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
 	})
 	if err != nil {
-		cfg.Problems = append(cfg.Problems, config.Problem{Field: "HTTP client", Message: reg.Redact(err.Error()),
+		cfg.Problems = append(cfg.Problems, config.Problem{Field: "HTTP client", Message: err.Error(),
 			Remedy: "Fix the proxy or CA bundle settings named above (AGENT_PROXYURL, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO)."})
 	}
 
@@ -106,7 +112,7 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 	checks := preflight.Catalog(preflight.Deps{Config: cfg, HTTP: hc, Now: a.Now, UserAgent: "sonar-preflight/" + version.String()})
 	rep, err := preflight.Run(runCtx, checks, a.Now)
 	if err != nil {
-		fmt.Fprintf(errw, "sonar-preflight: internal error: %v\n", err)
+		errs.printf("sonar-preflight: internal error: %s\n", untrusted(reg, err.Error()))
 		return ExitFail
 	}
 	rep = preflight.Reconcile(rep)
@@ -122,40 +128,41 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		Version: version.String(), Target: cfg.SonarURL, ProjectKey: cfg.ProjectKey, FailOn: cfg.FailOn,
 		ExitCode: code, SummaryDir: cfg.Pipeline.TempDir, Color: useColor(cf.color, stdout, getenv), Scrub: reg.Redact,
 	}
-	if err := report.Render(out, cfg.Format, rep, meta); err != nil {
-		fmt.Fprintf(errw, "sonar-preflight: could not write the report: %v\n", err)
+	if err := report.Render(stdout, cfg.Format, rep, meta); err != nil {
+		errs.printf("sonar-preflight: could not write the report: %s\n", untrusted(reg, err.Error()))
 		return ExitFail
 	}
 	return code
 }
 
-// scrubWriter masks every registered secret form in what passes through.
-// Writers here receive whole lines or whole reports, so a secret is never
-// split across two writes. Debug events come from concurrent requests, so
-// writes are serialised.
-type scrubWriter struct {
+// untrusted is s redacted, then cleaned to one line: for errors whose text
+// may carry a path, a server's words or a secret.
+func untrusted(reg *secret.Registry, s string) string {
+	return txt.CleanLine(reg.Redact(s), txt.DefaultLimits).String()
+}
+
+// lineWriter serialises whole-line writes to stderr (debug events come from
+// concurrent requests) and drops every write after close.
+type lineWriter struct {
 	mu     sync.Mutex
 	w      io.Writer
-	scrub  func(string) string
 	closed bool
 }
 
-func (s *scrubWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
 		return len(p), nil // late debug lines of abandoned requests
 	}
-	clean := s.scrub(string(p))
-	if _, err := io.WriteString(s.w, clean); err != nil {
-		return 0, err
-	}
-	return len(p), nil
+	return l.w.Write(p)
 }
 
+func (l *lineWriter) printf(format string, args ...any) { fmt.Fprintf(l, format, args...) }
+
 // close drops every later write.
-func (s *scrubWriter) close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
+func (l *lineWriter) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
 }

@@ -11,14 +11,21 @@ import (
 
 // The first six fields of a check are a published contract for scripts.
 type jsonCheck struct {
-	ID        string               `json:"id"`
-	Title     string               `json:"title"`
-	Status    preflight.Status     `json:"status"`
-	Message   string               `json:"message"`
-	Remedy    string               `json:"remedy"`
-	ElapsedMS int64                `json:"elapsed_ms"`
-	Notes     []string             `json:"notes"`
-	Evidence  []preflight.Evidence `json:"evidence"`
+	ID        string           `json:"id"`
+	Title     string           `json:"title"`
+	Status    preflight.Status `json:"status"`
+	Message   string           `json:"message"`
+	Remedy    string           `json:"remedy"`
+	ElapsedMS int64            `json:"elapsed_ms"`
+	Notes     []string         `json:"notes"`
+	Evidence  []jsonEvidence   `json:"evidence"`
+}
+
+type jsonEvidence struct {
+	Request    string `json:"request,omitempty"`
+	Status     int    `json:"status,omitempty"`
+	Message    string `json:"message,omitempty"`
+	ActivityID string `json:"activity_id,omitempty"`
 }
 
 type jsonReport struct {
@@ -32,27 +39,32 @@ type jsonReport struct {
 	ExitCode   int              `json:"exit_code"`
 }
 
+// writeJSON prints the report for scripts. Its texts are the same cleaned
+// values the other formats show (multi-line ones joined by "\n"), so a
+// script that prints a message in a pipeline step prints nothing the
+// agent or a terminal would act on.
 func writeJSON(w io.Writer, v view) error {
 	out := jsonReport{
 		Verdict:    v.verdict,
 		Checks:     []jsonCheck{}, // [] rather than null for scripts
 		ElapsedMS:  v.elapsed.Milliseconds(),
-		Version:    v.meta.Version,
-		Target:     v.meta.Target,
-		ProjectKey: v.meta.ProjectKey,
-		FailOn:     v.meta.FailOn,
-		ExitCode:   v.meta.ExitCode,
+		Version:    v.meta.version.String(),
+		Target:     v.meta.target.String(),
+		ProjectKey: v.meta.projectKey.String(),
+		FailOn:     v.meta.failOn,
+		ExitCode:   v.meta.exitCode,
 	}
 	for _, r := range v.results {
 		c := jsonCheck{
-			ID: r.ID, Title: r.Title, Status: r.Status, Message: r.Message, Remedy: r.Remedy,
-			ElapsedMS: r.Elapsed.Milliseconds(), Notes: r.Notes, Evidence: r.Evidence,
+			ID: r.id.String(), Title: r.title.String(), Status: r.status, Message: r.message.String(), Remedy: r.remedy.String(),
+			ElapsedMS: r.elapsed.Milliseconds(), Notes: []string{}, Evidence: []jsonEvidence{},
 		}
-		if c.Notes == nil {
-			c.Notes = []string{}
+		for _, n := range r.notes {
+			c.Notes = append(c.Notes, n.String())
 		}
-		if c.Evidence == nil {
-			c.Evidence = []preflight.Evidence{}
+		for _, e := range r.evidence {
+			c.Evidence = append(c.Evidence, jsonEvidence{Request: e.request.String(), Status: e.status,
+				Message: e.message.String(), ActivityID: e.activityID.String()})
 		}
 		out.Checks = append(out.Checks, c)
 	}
@@ -65,11 +77,7 @@ func writeJSON(w io.Writer, v view) error {
 	if err := enc.Encode(out); err != nil {
 		return fmt.Errorf("report: encoding json: %w", err)
 	}
-	// "##vso" can only stand inside a string value here; the agent would run
-	// it as a command if the JSON is printed in a pipeline step. The JSON
-	// escape of '#' decodes to the very same string.
-	b := bytes.ReplaceAll(buf.Bytes(), []byte("##vso"), []byte(`#\u0023vso`))
-	if _, err := w.Write(b); err != nil {
+	if _, err := w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("report: writing json: %w", err)
 	}
 	return nil

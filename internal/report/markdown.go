@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"sonar-preflight/internal/preflight"
+	txt "sonar-preflight/internal/text"
 )
 
 func statusBadge(s preflight.Status) string {
@@ -18,7 +19,7 @@ func statusBadge(s preflight.Status) string {
 	case preflight.Fail:
 		return "❌ Fail"
 	}
-	return mdText(s.String())
+	return s.String()
 }
 
 func verdictBadge(s preflight.Status) string {
@@ -33,21 +34,27 @@ func verdictBadge(s preflight.Status) string {
 	return statusBadge(s)
 }
 
+// markdown is the summary for the run's Extensions tab. The headings,
+// table, badges and emphasis are the program's; every text in them is a
+// cleaned value, escaped so that it shows as written and adds no heading,
+// list, rule, link or HTML. Every check has one row in the table; failures
+// and warnings then get a section with their remedy and evidence, while
+// skipped checks are listed once, in the table, where their reason is.
 func markdown(v view) string {
 	var b strings.Builder
 	b.WriteString("## SonarQube preflight\n\n")
-	fmt.Fprintf(&b, "**Verdict: %s** · %s · %s\n\n", verdictBadge(v.verdict), mdText(v.counts.tally()), mdText(v.exitMeaning()))
+	fmt.Fprintf(&b, "**Verdict: %s** · %s · %s\n\n", verdictBadge(v.verdict), v.counts.tally(), v.exitMeaning())
 
 	var facts []string
-	if v.meta.Target != "" {
-		facts = append(facts, "SonarQube "+mdCode(v.meta.Target))
+	if !v.meta.target.Empty() {
+		facts = append(facts, "SonarQube "+txt.MarkdownCode(v.meta.target, false))
 	}
-	if v.meta.ProjectKey != "" {
-		facts = append(facts, "project "+mdCode(v.meta.ProjectKey))
+	if !v.meta.projectKey.Empty() {
+		facts = append(facts, "project "+txt.MarkdownCode(v.meta.projectKey, false))
 	}
 	tool := "sonar-preflight"
-	if v.meta.Version != "" {
-		tool += " " + mdText(v.meta.Version)
+	if !v.meta.version.Empty() {
+		tool += " " + txt.Markdown(v.meta.version)
 	}
 	facts = append(facts, tool, "took "+elapsed(v.elapsed))
 	b.WriteString(strings.Join(facts, " · ") + "\n\n")
@@ -55,16 +62,16 @@ func markdown(v view) string {
 	if len(v.results) > 0 {
 		b.WriteString("| Status | Check | Finding |\n| --- | --- | --- |\n")
 		for _, r := range v.results {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", statusBadge(r.Status), mdCell(r.Title)+"<br>"+mdCellCode(r.ID), mdCell(r.Message))
+			fmt.Fprintf(&b, "| %s | %s<br>%s | %s |\n", statusBadge(r.status), mdCell(r.title), txt.MarkdownCode(r.id, true), mdCellBlock(r.message))
 		}
 		b.WriteString("\n")
 	}
 
 	var passNotes []string
 	for _, r := range v.results {
-		if r.Status == preflight.Pass {
-			for _, n := range r.Notes {
-				passNotes = append(passNotes, "- "+mdCode(r.ID)+": "+mdLine(n))
+		if r.status == preflight.Pass {
+			for _, n := range r.notes {
+				passNotes = append(passNotes, "- "+txt.MarkdownCode(r.id, false)+": "+txt.Markdown(n.OneLine()))
 			}
 		}
 	}
@@ -74,27 +81,27 @@ func markdown(v view) string {
 	}
 
 	for _, r := range v.results {
-		if r.Status == preflight.Pass {
+		if r.status != preflight.Warn && r.status != preflight.Fail {
 			continue
 		}
-		fmt.Fprintf(&b, "### %s: %s %s\n\n", statusBadge(r.Status), mdCode(r.ID), mdLine(r.Title))
-		b.WriteString(mdParagraph(r.Message))
-		if r.Remedy != "" {
+		fmt.Fprintf(&b, "### %s: %s %s\n\n", statusBadge(r.status), txt.MarkdownCode(r.id, false), txt.Markdown(r.title))
+		b.WriteString(mdParagraph(r.message))
+		if !r.remedy.Empty() {
 			b.WriteString("**What to do**\n\n")
-			b.WriteString(mdParagraph(r.Remedy))
+			b.WriteString(mdParagraph(r.remedy))
 		}
-		if len(r.Evidence) > 0 {
+		if len(r.evidence) > 0 {
 			b.WriteString("**Evidence**\n\n")
-			var ev []string
-			for _, e := range r.Evidence {
-				ev = append(ev, e.String())
+			var ev []txt.Line
+			for _, e := range r.evidence {
+				ev = append(ev, txt.Text(e.String()))
 			}
-			b.WriteString(mdCodeBlock(strings.Join(ev, "\n")))
+			b.WriteString(txt.MarkdownCodeBlock(txt.Lines(ev...)))
 		}
-		if len(r.Notes) > 0 {
+		if len(r.notes) > 0 {
 			b.WriteString("**Notes**\n\n")
-			for _, n := range r.Notes {
-				b.WriteString("- " + mdLine(n) + "\n")
+			for _, n := range r.notes {
+				b.WriteString("- " + txt.Markdown(n.OneLine()) + "\n")
 			}
 			b.WriteString("\n")
 		}
@@ -102,65 +109,23 @@ func markdown(v view) string {
 	return b.String()
 }
 
-// mdText escapes what Markdown or the HTML it may hold would act on, so that
-// server messages show as written.
-var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"#", `\#`, "|", `\|`, "~", `\~`, "&", "&amp;", "<", "&lt;", ">", "&gt;",
-)
+// mdCell is one cleaned line in a table cell.
+func mdCell(l txt.Line) string { return txt.Markdown(l) }
 
-func mdText(s string) string { return mdEscaper.Replace(s) }
-
-// mdLine is mdText on one line: a heading or list item ends at the line end.
-func mdLine(s string) string { return mdText(strings.Join(lines(s), " ")) }
-
-// mdCell keeps a table cell on its row: line breaks become <br>.
-func mdCell(s string) string {
-	ls := lines(s)
-	for i := range ls {
-		ls[i] = mdText(ls[i])
+// mdCellBlock keeps a table cell on its row: line breaks become <br>.
+func mdCellBlock(blk txt.Block) string {
+	var parts []string
+	for _, l := range blk.Lines() {
+		parts = append(parts, txt.Markdown(l))
 	}
-	return strings.Join(ls, "<br>")
+	return strings.Join(parts, "<br>")
 }
 
 // mdParagraph keeps the text's own line breaks (hard breaks: two spaces).
-func mdParagraph(s string) string {
-	ls := lines(s)
-	for i := range ls {
-		ls[i] = mdText(ls[i])
+func mdParagraph(blk txt.Block) string {
+	var parts []string
+	for _, l := range blk.Lines() {
+		parts = append(parts, txt.Markdown(l))
 	}
-	return strings.Join(ls, "  \n") + "\n\n"
-}
-
-// mdCode is an inline code span whose fence is longer than any backtick run
-// in s, so nothing inside can end it.
-func mdCode(s string) string {
-	s = strings.Join(lines(s), " ")
-	fence := strings.Repeat("`", longestRun(s, '`')+1)
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		s = " " + s + " "
-	}
-	return fence + s + fence
-}
-
-// mdCellCode is mdCode inside a table cell: GFM splits cells at unescaped
-// pipes before it reads code spans, and drops the backslash afterwards.
-func mdCellCode(s string) string { return strings.ReplaceAll(mdCode(s), "|", `\|`) }
-
-func mdCodeBlock(s string) string {
-	fence := strings.Repeat("`", max(3, longestRun(s, '`')+1))
-	return fence + "text\n" + s + "\n" + fence + "\n\n"
-}
-
-func longestRun(s string, c byte) int {
-	best, run := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			run++
-			best = max(best, run)
-		} else {
-			run = 0
-		}
-	}
-	return best
+	return strings.Join(parts, "  \n") + "\n\n"
 }

@@ -11,24 +11,31 @@ import (
 	"strings"
 	"time"
 
-	"sonar-preflight/internal/azp"
 	"sonar-preflight/internal/preflight"
+	txt "sonar-preflight/internal/text"
 )
 
 // Meta is what a renderer needs besides the findings.
 type Meta struct {
-	Version    string              // tool version
-	Target     string              // SonarQube URL as shown to users (already redacted)
-	ProjectKey string              //
-	FailOn     string              // "error" | "warning"
-	ExitCode   int                 // what the process will exit with (0 or 1)
-	SummaryDir string              // azp: AGENT_TEMPDIRECTORY; the summary file goes there
-	Color      bool                // text: ANSI colour (caller decides: only on a terminal)
-	Scrub      func(string) string // applied to EVERY string written (secret redaction); nil = identity
+	Version    string // tool version
+	Target     string // SonarQube URL as shown to users (untrusted: it came from the environment)
+	ProjectKey string // untrusted, as Target
+	FailOn     string // "error" | "warning"
+	ExitCode   int    // what the process will exit with (0 or 1)
+	SummaryDir string // azp: AGENT_TEMPDIRECTORY; the summary file goes there
+	Color      bool   // text: ANSI colour (caller decides: only on a terminal)
+	// Scrub redacts secrets. It is applied to every untrusted text (a
+	// finding's message, remedy, notes and evidence; Target, ProjectKey)
+	// before it is cleaned and cut, and never to the program's own words:
+	// ids, status words, command names and properties, the verdict, the
+	// summary path. nil = identity.
+	Scrub func(string) string
 }
 
-// SummaryFileName is the name of the Markdown summary the azp format uploads.
-const SummaryFileName = "sonar-preflight-summary.md"
+// SummaryFilePrefix starts the name of every Markdown summary the azp format
+// writes; each run's file is new, with a random suffix, so that parallel
+// runs sharing a temp folder each upload their own.
+const SummaryFilePrefix = "sonar-preflight-summary-"
 
 // ErrUnknownFormat is returned by Render for a format it does not know.
 var ErrUnknownFormat = errors.New("unknown report format")
@@ -40,15 +47,12 @@ func Formats() []string { return []string{"text", "json", "markdown", "azp"} }
 func Render(w io.Writer, format string, rep preflight.Report, meta Meta) error {
 	v := prepare(rep, meta)
 	switch format {
-	// Any format may be printed inside a pipeline step, where the agent
-	// reads "##vso[" in any output line as a command: server text must not
-	// become one. Scrubbing comes first so that it still sees the plain text.
 	case "text":
-		return writeString(w, azp.Neutralize(v.scrub(text(v))))
+		return writeString(w, text(v))
 	case "json":
 		return writeJSON(w, v)
 	case "markdown":
-		return writeString(w, azp.Neutralize(v.scrub(markdown(v))))
+		return writeString(w, markdown(v))
 	case "azp":
 		return writeAzp(w, v)
 	}
@@ -57,8 +61,7 @@ func Render(w io.Writer, format string, rep preflight.Report, meta Meta) error {
 
 // Markdown returns the summary shown on the run's Extensions tab.
 func Markdown(rep preflight.Report, meta Meta) string {
-	v := prepare(rep, meta)
-	return v.scrub(markdown(v))
+	return markdown(prepare(rep, meta))
 }
 
 func writeString(w io.Writer, s string) error {
@@ -68,44 +71,143 @@ func writeString(w io.Writer, s string) error {
 	return nil
 }
 
-// view is the report as every renderer sees it: scrubbed once, up front, so
-// that no renderer can forget a field, and before any escaping (an escaped
-// secret would no longer match its plain form).
+// view is the report as every renderer sees it. Its texts are cleaned
+// values (package text), made once, up front, from the redacted findings:
+// a renderer can print nothing else, so none can forget a field, and a
+// check that adds a message needs to do nothing for it to be safe.
 type view struct {
-	meta    Meta
-	results []preflight.Result
+	meta    metaView
+	results []row
 	verdict preflight.Status
 	elapsed time.Duration
 	counts  counts
 }
 
+type metaView struct {
+	version, target, projectKey txt.Line
+	failOn                      string // validated: "error" or "warning"
+	exitCode                    int
+	summaryDir                  string // a path the program uses as it is; never printed as text
+	color                       bool
+}
+
+// row is one check's result, cleaned.
+type row struct {
+	id, title txt.Line // the program's own: never redacted
+	status    preflight.Status
+	message   txt.Block
+	remedy    txt.Block
+	notes     []txt.Block
+	evidence  []evidence
+	elapsed   time.Duration
+}
+
+type evidence struct {
+	request    txt.Line
+	status     int
+	message    txt.Line
+	activityID txt.Line
+}
+
+// String is the evidence on one line, as the text and azp formats show it.
+func (e evidence) String() string {
+	var b strings.Builder
+	b.WriteString(e.request.String())
+	if e.status != 0 {
+		fmt.Fprintf(&b, " → %d", e.status)
+	}
+	if !e.message.Empty() {
+		fmt.Fprintf(&b, " \"%s\"", e.message)
+	}
+	if !e.activityID.Empty() {
+		fmt.Fprintf(&b, " (activity id %s)", e.activityID)
+	}
+	return strings.TrimSpace(b.String())
+}
+
 type counts struct{ pass, skip, warn, fail int }
 
-func prepare(rep preflight.Report, meta Meta) view {
-	s := meta.Scrub
-	if s == nil {
-		s = func(x string) string { return x }
+// Report-wide limits: a server answering with thousands of records or
+// megabytes of text still yields a report a person can read.
+const (
+	reportBudget = 128 << 10 // bytes of untrusted text in the whole report
+	maxNotes     = 20        // notes per check
+	maxEvidence  = 10        // evidence lines per check
+)
+
+// budget hands out the report's room for untrusted text.
+type budget struct {
+	left  int
+	scrub func(string) string
+}
+
+// block redacts s, then cleans and cuts it within the limits and what is
+// left of the report's budget.
+func (b *budget) block(s string) txt.Block {
+	if s == "" {
+		return txt.Block{}
 	}
-	meta.Scrub = s
-	meta.Version, meta.Target, meta.ProjectKey, meta.FailOn = s(meta.Version), s(meta.Target), s(meta.ProjectKey), s(meta.FailOn)
-	v := view{meta: meta, elapsed: rep.Elapsed}
+	if b.left == 0 {
+		return txt.Clean(fmt.Sprintf("… (%d bytes not shown: the report reached its %d KiB limit)", len(s), reportBudget>>10), txt.DefaultLimits)
+	}
+	lim := txt.DefaultLimits
+	if b.left < lim.Text {
+		lim.Text = max(b.left, 1)
+	}
+	c := txt.Clean(b.scrub(s), lim)
+	b.left = max(b.left-len(c.String()), 0)
+	return c
+}
+
+func (b *budget) line(s string) txt.Line {
+	if s == "" {
+		return txt.Line{}
+	}
+	return b.block(s).OneLine()
+}
+
+func prepare(rep preflight.Report, meta Meta) view {
+	scrub := meta.Scrub
+	if scrub == nil {
+		scrub = func(x string) string { return x }
+	}
+	b := &budget{left: reportBudget, scrub: scrub}
+	mv := metaView{
+		version:    txt.CleanLine(meta.Version, txt.DefaultLimits),
+		target:     b.line(meta.Target),
+		projectKey: b.line(meta.ProjectKey),
+		failOn:     "error",
+		exitCode:   meta.ExitCode,
+		summaryDir: meta.SummaryDir,
+		color:      meta.Color,
+	}
+	if meta.FailOn == "warning" {
+		mv.failOn = "warning"
+	}
+	v := view{meta: mv, elapsed: rep.Elapsed}
 	for _, r := range rep.Results {
-		c := r
-		c.ID, c.Title, c.Message, c.Remedy = s(r.ID), s(r.Title), s(r.Message), s(r.Remedy)
-		if c.Status == preflight.Pass {
-			c.Remedy = "" // a remedy for something that is fine would only confuse
+		c := row{id: idLine(r.ID), title: txt.CleanLine(r.Title, txt.DefaultLimits), status: r.Status, elapsed: r.Elapsed}
+		c.message = b.block(r.Message)
+		if r.Status != preflight.Pass {
+			c.remedy = b.block(r.Remedy) // a remedy for something that is fine would only confuse
 		}
-		c.Notes = nil
-		for _, n := range r.Notes {
-			c.Notes = append(c.Notes, s(n))
+		for i, n := range r.Notes {
+			if i == maxNotes {
+				c.notes = append(c.notes, b.block(fmt.Sprintf("… and %d more notes", len(r.Notes)-i)))
+				break
+			}
+			c.notes = append(c.notes, b.block(n))
 		}
-		c.Evidence = nil
-		for _, e := range r.Evidence {
-			e.Request, e.Message, e.ActivityID = s(e.Request), s(e.Message), s(e.ActivityID)
-			c.Evidence = append(c.Evidence, e)
+		for i, e := range r.Evidence {
+			if i == maxEvidence {
+				c.evidence = append(c.evidence, evidence{request: b.line(fmt.Sprintf("… and %d more answers", len(r.Evidence)-i))})
+				break
+			}
+			c.evidence = append(c.evidence, evidence{request: b.line(e.Request), status: e.Status,
+				message: b.line(e.Message), activityID: b.line(e.ActivityID)})
 		}
 		v.results = append(v.results, c)
-		switch c.Status {
+		switch c.status {
 		case preflight.Pass:
 			v.counts.pass++
 		case preflight.Skip:
@@ -118,15 +220,27 @@ func prepare(rep preflight.Report, meta Meta) view {
 	}
 	// The verdict is recomputed so that it cannot disagree with the rows
 	// shown; Skip never raises it above Pass.
-	v.verdict = preflight.Verdict(v.results)
+	statuses := make([]preflight.Result, len(v.results))
+	for i, r := range v.results {
+		statuses[i].Status = r.status
+	}
+	v.verdict = preflight.Verdict(statuses)
 	if rep.Verdict > v.verdict && rep.Verdict != preflight.Skip {
 		v.verdict = rep.Verdict
 	}
 	return v
 }
 
-func (v view) scrub(s string) string { return v.meta.Scrub(s) }
-
+// idLine is a check id as the program wrote it. Ids are constants of the
+// catalog; one that is not plain (it never is) is cleaned like any text.
+func idLine(id string) txt.Line {
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return txt.CleanLine(id, txt.DefaultLimits)
+		}
+	}
+	return txt.Trusted(id)
+}
 // tally reads "1 failed, 2 warnings, 5 passed, 1 skipped", most severe first.
 func (c counts) tally() string {
 	var parts []string
@@ -150,18 +264,15 @@ func (c counts) tally() string {
 
 // exitMeaning says what the exit code does to the pipeline step, and why.
 func (v view) exitMeaning() string {
-	failOn := v.meta.FailOn
-	if failOn == "" {
-		failOn = "error"
-	}
-	if v.meta.ExitCode != 0 {
+	failOn := v.meta.failOn
+	if v.meta.exitCode != 0 {
 		switch {
 		case v.counts.fail > 0:
-			return fmt.Sprintf("exit code %d: the step fails because a check failed", v.meta.ExitCode)
+			return fmt.Sprintf("exit code %d: the step fails because a check failed", v.meta.exitCode)
 		case v.counts.warn > 0:
-			return fmt.Sprintf("exit code %d: the step fails because warnings count as failures (fail-on: %s)", v.meta.ExitCode, failOn)
+			return fmt.Sprintf("exit code %d: the step fails because warnings count as failures (fail-on: %s)", v.meta.exitCode, failOn)
 		}
-		return fmt.Sprintf("exit code %d: the step fails", v.meta.ExitCode)
+		return fmt.Sprintf("exit code %d: the step fails", v.meta.exitCode)
 	}
 	switch {
 	case v.counts.fail > 0:
@@ -182,10 +293,4 @@ func elapsed(d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	}
 	return d.Round(100 * time.Millisecond).String()
-}
-
-// lines splits at CR LF, LF and CR alike.
-func lines(s string) []string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.Split(strings.ReplaceAll(s, "\r", "\n"), "\n")
 }

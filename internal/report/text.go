@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode/utf8"
+	"unicode"
+
+	"golang.org/x/text/width"
 
 	"sonar-preflight/internal/preflight"
 )
 
 const (
-	width     = 100 // the text report must read well in a 100-column terminal or log
+	lineWidth = 100 // every line of the text report fits a 100-column terminal or log
 	maxIDCol  = 24  // longer ids are printed whole and push their message right
 	detailCol = 6   // where remedies, notes and evidence start: under the id
 )
@@ -48,123 +50,187 @@ func statusColour(s preflight.Status) string {
 	return ""
 }
 
+// text is the terminal report. Every line fits lineWidth columns: text
+// wraps at spaces, a word longer than its room is broken, and wrapped lines
+// keep their column. The only escape sequences are the program's own
+// colours; the texts are cleaned values.
 func text(v view) string {
 	var b strings.Builder
 	paint := func(code, s string) string {
-		if !v.meta.Color || code == "" {
+		if !v.meta.color || code == "" {
 			return s
 		}
 		return code + s + ansiReset
 	}
 
 	header := "sonar-preflight"
-	if v.meta.Version != "" {
-		header += " " + v.meta.Version
+	if !v.meta.version.Empty() {
+		header += " " + v.meta.version.String()
 	}
-	if v.meta.Target != "" {
-		header += " · SonarQube " + v.meta.Target
+	if !v.meta.target.Empty() {
+		header += " · SonarQube " + v.meta.target.String()
 	}
-	if v.meta.ProjectKey != "" {
-		header += " · project " + v.meta.ProjectKey
+	if !v.meta.projectKey.Empty() {
+		header += " · project " + v.meta.projectKey.String()
 	}
-	writeWrapped(&b, header, "", "  ")
+	wrap(&b, header, "", 0, "  ")
 
 	idCol := 0
 	for _, r := range v.results {
-		idCol = max(idCol, min(utf8.RuneCountInString(r.ID), maxIDCol))
+		idCol = max(idCol, min(columns(r.id.String()), maxIDCol))
 	}
 	for _, r := range v.results {
-		word := statusWord(r.Status)
-		lead := paint(statusColour(r.Status), word) + "  " + pad(r.ID, idCol) + "  "
-		hang := strings.Repeat(" ", utf8.RuneCountInString(word)+2+max(idCol, utf8.RuneCountInString(r.ID))+2)
+		word := statusWord(r.status)
+		id := r.id.String()
+		lead := paint(statusColour(r.status), word) + "  " + pad(id, idCol) + "  "
+		hangWidth := columns(word) + 2 + max(idCol, columns(id)) + 2
+		if hangWidth > lineWidth/2 {
+			hangWidth = detailCol + 2 // an id so long that its message would have no room
+		}
+		hang := strings.Repeat(" ", hangWidth)
+		leadWidth := columns(word) + 2 + max(idCol, columns(id)) + 2
 		// Messages keep their line breaks (config lists one problem a line).
-		for i, l := range lines(r.Message) {
+		for i, l := range r.message.Lines() {
 			if i == 0 {
-				writeWrappedVisible(&b, l, lead, len(hang), hang)
+				wrap(&b, l.String(), lead, leadWidth, hang)
 			} else {
-				writeWrapped(&b, l, hang, hang)
+				wrap(&b, l.String(), hang, hangWidth, hang)
 			}
 		}
+		if len(r.message.Lines()) == 0 {
+			b.WriteString(strings.TrimRight(lead, " ") + "\n")
+		}
 		indent := strings.Repeat(" ", detailCol)
-		if r.Status == preflight.Pass {
+		if r.status == preflight.Pass {
 			// A pass still states what it did not prove (notes), never its evidence.
-			for _, n := range r.Notes {
-				writeWrapped(&b, strings.Join(lines(n), " "), indent+"note: ", indent+"      ")
+			for _, n := range r.notes {
+				wrap(&b, n.OneLine().String(), indent+"note: ", detailCol+6, indent+"      ")
 			}
 			continue
 		}
-		if r.Remedy != "" {
-			for i, l := range lines(r.Remedy) {
-				first := indent + "  "
-				if i == 0 {
-					first = indent + "→ "
-				}
-				writeWrapped(&b, l, first, indent+"  ")
+		for i, l := range r.remedy.Lines() {
+			first := indent + "  "
+			if i == 0 {
+				first = indent + "→ "
 			}
+			wrap(&b, l.String(), first, detailCol+2, indent+"  ")
 		}
-		for _, n := range r.Notes {
-			writeWrapped(&b, strings.Join(lines(n), " "), indent+"note: ", indent+"      ")
+		for _, n := range r.notes {
+			wrap(&b, n.OneLine().String(), indent+"note: ", detailCol+6, indent+"      ")
 		}
-		for _, e := range r.Evidence {
-			writeWrapped(&b, e.String(), indent+"evidence: ", indent+"          ")
+		for _, e := range r.evidence {
+			wrap(&b, e.String(), indent+"evidence: ", detailCol+10, indent+"          ")
 		}
 	}
 
 	verdict := statusWord(v.verdict)
 	closing := fmt.Sprintf("%s in %s; %s.", v.counts.tally(), elapsed(v.elapsed), v.exitMeaning())
 	lead := paint(ansiBold+statusColour(v.verdict), "Verdict: "+verdict) + " — "
-	visible := len("Verdict: ") + len(verdict) + len(" — ")
-	writeWrappedVisible(&b, closing, lead, visible, "  ")
+	wrap(&b, closing, lead, columns("Verdict: "+verdict+" — "), "  ")
 	return b.String()
 }
 
 func pad(s string, n int) string {
-	if k := utf8.RuneCountInString(s); k < n {
+	if k := columns(s); k < n {
 		return s + strings.Repeat(" ", n-k)
 	}
 	return s
 }
 
-var listMarker = regexp.MustCompile(`^(?:[-*•]|\d{1,2}[.)]) `)
-
-// writeWrapped writes one line of text, word-wrapped at width with first
-// before the first line and rest before the others. Leading white space of
-// the text is kept (it may indent a list in a remedy); words are never split,
-// so a word longer than the room it has (a URL) runs past the width.
-func writeWrapped(b *strings.Builder, s, first, rest string) {
-	writeWrappedVisible(b, s, first, utf8.RuneCountInString(first), rest)
+// columns is how many terminal columns s takes: East Asian wide and
+// fullwidth characters two, combining marks none.
+func columns(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeColumns(r)
+	}
+	return n
 }
 
-// writeWrappedVisible is writeWrapped for a prefix whose visible width
-// differs from its length (it holds colour codes).
-func writeWrappedVisible(b *strings.Builder, s, first string, firstWidth int, rest string) {
-	trimmed := strings.TrimLeft(s, " \t")
+func runeColumns(r rune) int {
+	switch {
+	case unicode.In(r, unicode.Mn, unicode.Me):
+		return 0
+	case r >= 0x1F300 && r <= 0x1FAFF: // emoji pictographs: shown double width
+		return 2
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
+}
+
+var listMarker = regexp.MustCompile(`^(?:[-*•]|\d{1,2}[.)]) `)
+
+// wrap writes one line of text word-wrapped to lineWidth: first (whose
+// visible width is firstWidth: it may hold colour codes) before the first
+// line, rest before the others. Leading white space of the text is kept (it
+// may indent a list in a remedy), and continuation lines of a list item
+// align with its text. A word longer than the room of a line is broken
+// across lines.
+func wrap(b *strings.Builder, s, first string, firstWidth int, rest string) {
+	trimmed := strings.TrimLeft(s, " ")
 	lead := s[:len(s)-len(trimmed)]
-	words := strings.Fields(trimmed)
+	if columns(rest)+columns(lead) > lineWidth/2 {
+		lead = "" // indentation that would leave no room is dropped
+	}
 	b.WriteString(first)
 	b.WriteString(lead)
-	col := firstWidth + utf8.RuneCountInString(lead)
+	col := firstWidth + columns(lead)
 	start := col
-	// Continuation lines of a list item ("- x", "1. x") align with its text.
 	if m := listMarker.FindString(trimmed); m != "" {
-		lead += strings.Repeat(" ", utf8.RuneCountInString(m))
+		lead += strings.Repeat(" ", columns(m))
 	}
-	for _, w := range words {
-		n := utf8.RuneCountInString(w)
+	restWidth := columns(rest) + columns(lead)
+	newline := func() {
+		b.WriteByte('\n')
+		b.WriteString(rest)
+		b.WriteString(lead)
+		col = restWidth
+		start = col
+	}
+	for _, w := range strings.Fields(trimmed) {
+		n := columns(w)
 		switch {
 		case col == start:
-		case col+1+n > width:
-			b.WriteByte('\n')
-			b.WriteString(rest)
-			b.WriteString(lead)
-			col = utf8.RuneCountInString(rest) + utf8.RuneCountInString(lead)
-			start = col
+		case col+1+n > lineWidth:
+			newline()
 		default:
 			b.WriteByte(' ')
 			col++
+		}
+		// A word longer than the room left: break it.
+		for col+n > lineWidth {
+			room := lineWidth - col
+			if room <= 0 {
+				newline()
+				continue
+			}
+			head, tail := splitColumns(w, room)
+			if head == "" { // a wide character in a one-column gap
+				newline()
+				continue
+			}
+			b.WriteString(head)
+			w, n = tail, columns(tail)
+			newline()
 		}
 		b.WriteString(w)
 		col += n
 	}
 	b.WriteByte('\n')
+}
+
+// splitColumns splits w after at most room columns.
+func splitColumns(w string, room int) (string, string) {
+	c := 0
+	for i, r := range w {
+		rc := runeColumns(r)
+		if c+rc > room {
+			return w[:i], w[i:]
+		}
+		c += rc
+	}
+	return w, ""
 }

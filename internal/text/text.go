@@ -119,6 +119,34 @@ func Trusted(s string) Line {
 // could split one and leave a prefix no redactor would recognise.
 func Clean(s string, lim Limits) Block {
 	lim = lim.withDefaults()
+	// Cleaning never makes text shorter than the runs it keeps, so what lies
+	// beyond this much input could not be printed: it is only counted.
+	unread := 0
+	if scan := 16 * (lim.Text + lim.Line); len(s) > scan {
+		unread = len(s) - len(cutTo(s, scan))
+		s = s[:len(s)-unread]
+	}
+	out := clean(s, lim)
+	if unread > 0 {
+		// One note for all that is not shown: what the scanned part cut
+		// (its note, if any, is replaced) and what was never scanned.
+		n := len(out.lines)
+		last := out.lines[n-1].s
+		if i := strings.LastIndex(last, "… ("); i >= 0 && strings.HasSuffix(last, ")") {
+			var a, b int
+			note := last[i+len("… ("):]
+			if _, err := fmt.Sscanf(note, "%d bytes more)", &a); err == nil {
+				unread, last = unread+a, last[:i]
+			} else if _, err := fmt.Sscanf(note, "%d more lines, %d bytes)", &a, &b); err == nil {
+				unread, last = unread+b, last[:i]
+			}
+		}
+		out.lines[n-1].s = last + fmt.Sprintf("… (%d bytes more)", unread)
+	}
+	return out
+}
+
+func clean(s string, lim Limits) Block {
 	var out []Line
 	total := 0
 	raw := splitLines(s)
@@ -337,3 +365,27 @@ func FirstN(items []string, n int, sep string) string {
 	}
 	return strings.Join(items[:n], sep) + fmt.Sprintf("%s… and %d more", sep, len(items)-n)
 }
+
+// Plain makes one line of text safe without cutting it: unsafe characters
+// made visible, command prefixes neutralised, line breaks made spaces. It
+// is what a protocol writer applies to whatever it prints as text, the
+// program's own lines included; it leaves cleaned text unchanged.
+func Plain(s string) string {
+	lines := splitLines(s)
+	for i, l := range lines {
+		lines[i] = neutralize(visible(l))
+	}
+	return strings.Join(lines, " ")
+}
+
+// Neutralize breaks logging-command prefixes (two number signs, with only
+// non-ASCII characters between them) and nothing else.
+func Neutralize(s string) string { return neutralize(s) }
+
+// Lines makes a block of cleaned lines.
+func Lines(lines ...Line) Block { return Block{append([]Line(nil), lines...)} }
+
+// Text is a line the program composed from cleaned lines and its own
+// words: the caller vouches that every part came from Clean, CleanLine,
+// Trusted or a constant. The result passes Plain to keep that promise.
+func Text(s string) Line { return Line{Plain(s)} }
