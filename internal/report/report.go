@@ -241,6 +241,7 @@ func idLine(id string) txt.Line {
 	}
 	return txt.Trusted(id)
 }
+
 // tally reads "1 failed, 2 warnings, 5 passed, 1 skipped", most severe first.
 func (c counts) tally() string {
 	var parts []string
