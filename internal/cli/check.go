@@ -5,16 +5,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"sonar-preflight/internal/azdo"
 	"sonar-preflight/internal/azp"
 	"sonar-preflight/internal/config"
+	"sonar-preflight/internal/github"
 	"sonar-preflight/internal/httpx"
 	"sonar-preflight/internal/preflight"
 	"sonar-preflight/internal/report"
+	"sonar-preflight/internal/safefile"
 	"sonar-preflight/internal/secret"
 	txt "sonar-preflight/internal/text"
 	"sonar-preflight/internal/version"
@@ -25,10 +29,16 @@ const checkHelp = `Usage: sonar-preflight [check] [flags]
 Runs the preflight. Configuration, highest precedence first: flags; task inputs
 (INPUT_SONARQUBE with the service connection's ENDPOINT_URL_<id> and
 ENDPOINT_AUTH_PARAMETER_<id>_USERNAME, INPUT_PROJECTKEY, INPUT_ADMINTOKEN,
-INPUT_AZUREDEVOPSPAT, INPUT_GITHUBTOKEN, INPUT_FAILON, INPUT_TIMEOUT); plain environment
-(SONAR_HOST_URL, SONAR_TOKEN, SONAR_PROJECT_KEY, SONAR_ADMIN_TOKEN, AZURE_DEVOPS_EXT_PAT,
-GITHUB_TOKEN, SONAR_PREFLIGHT_FAIL_ON, SONAR_PREFLIGHT_TIMEOUT). Tokens are never taken
-from flags: command lines are visible to other processes.
+INPUT_AZUREDEVOPSPAT, INPUT_ORGANIZATION, INPUT_GITHUBTOKEN, INPUT_FAILON, INPUT_TIMEOUT);
+plain environment (SONAR_HOST_URL, SONAR_TOKEN, SONAR_PROJECT_KEY, SONAR_ADMIN_TOKEN,
+AZURE_DEVOPS_EXT_PAT, AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION, GITHUB_TOKEN,
+SONAR_PREFLIGHT_FAIL_ON, SONAR_PREFLIGHT_TIMEOUT). Tokens are never taken from flags:
+command lines are visible to other processes.
+
+Credentials go only where they belong: SonarQube tokens to the SonarQube URL; the
+Azure DevOps PAT to the pipeline's organization (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI)
+or the one named with --organization, never to a URL found in SonarQube's data; the
+GitHub token to the GitHub of the pipeline's repository.
 
 Flags:
 `
@@ -56,7 +66,7 @@ func (a App) check(ctx context.Context, args []string, getenv func(string) strin
 func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) string, stdout, stderr io.Writer, banner func(io.Writer)) int {
 	cfg := config.Load(ctx, getenv, config.Flags{
 		HostURL: cf.hostURL, ProjectKey: cf.projectKey, FailOn: cf.failOn, Timeout: cf.timeout,
-		Format: cf.format, Resolve: cf.resolve, Debug: cf.debug,
+		Format: cf.format, Resolve: cf.resolve, Debug: cf.debug, Organization: cf.organization,
 	})
 
 	// Secrets first: register them with the pipeline before any other
@@ -97,18 +107,21 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 			Dur("timeout", cfg.Timeout).Interface("sources", cfg.Sources).Int("problems", len(cfg.Problems)).Msg("configuration")
 	}
 
+	// The deadline covers everything from here, reading CA bundles included.
+	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
 	hc, err := httpx.New(httpx.Options{
 		ProxyURL: cfg.Proxy.URL, ProxyUsername: cfg.Proxy.Username, ProxyPassword: cfg.Proxy.Password.Value(),
 		ProxyBypass: cfg.Proxy.Bypass, HTTPSProxy: cfg.Proxy.HTTPSProxy, HTTPProxy: cfg.Proxy.HTTPProxy, NoProxy: cfg.Proxy.NoProxy,
 		CAFiles: cfg.CAFiles, CAFileSources: cfg.CASources, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
+		Credentials: credentials(cfg),
+		ReadFile:    func(path string) ([]byte, error) { return safefile.Read(runCtx, path, maxCABundle) },
 	})
 	if err != nil {
 		cfg.Problems = append(cfg.Problems, config.Problem{Field: "HTTP client", Message: err.Error(),
-			Remedy: "Fix the proxy or CA bundle settings named above (AGENT_PROXYURL, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO)."})
+			Remedy: "Fix the proxy or CA bundle settings named above (AGENT_PROXYURL, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO): a CA bundle is a regular PEM file of at most 10 MiB."})
 	}
 
-	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-	defer cancel()
 	checks := preflight.Catalog(preflight.Deps{Config: cfg, HTTP: hc, Now: a.Now, UserAgent: "sonar-preflight/" + version.String()})
 	rep, err := preflight.Run(runCtx, checks, a.Now)
 	if err != nil {
@@ -133,6 +146,45 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		return ExitFail
 	}
 	return code
+}
+
+// maxCABundle caps a CA bundle named by an environment variable; the
+// largest public bundles are under 1 MiB.
+const maxCABundle = 10 << 20
+
+// credentials says where each credential of the run may be sent; the HTTP
+// client refuses every other destination (httpx.Credential). The rule, in
+// one place: SonarQube tokens to the SonarQube server; the Azure DevOps PAT
+// to the pipeline's organization and the one the user named, with the
+// Services hosts that serve them; the GitHub token to the GitHub of the
+// pipeline's repository.
+func credentials(cfg *config.Config) []httpx.Credential {
+	var out []httpx.Credential
+	var sonarDest []string
+	if u, err := url.Parse(cfg.SonarURL); err == nil && u.Host != "" {
+		sonarDest = []string{u.Scheme + "://" + u.Host}
+	}
+	for _, t := range []struct {
+		name string
+		s    secret.Secret
+	}{{"the SonarQube token", cfg.SonarToken}, {"the SonarQube admin token", cfg.AdminToken}} {
+		out = append(out, httpx.Credential{Name: t.name, Value: t.s.Value(), Allowed: sonarDest})
+	}
+	var patDest []string
+	for _, raw := range []string{cfg.Pipeline.CollectionURI, cfg.AzureOrg} {
+		if org, err := azdo.ParseOrgURL(raw); raw != "" && err == nil {
+			patDest = append(patDest, azdo.PATDestinations(org)...)
+		}
+	}
+	out = append(out, httpx.Credential{Name: "the Azure DevOps PAT", Value: cfg.AzurePAT.Value(), Allowed: patDest,
+		Remedy: "To allow another organization, name it: --organization, the organization input or AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION"})
+	var ghDest []string
+	if h, err := github.RepoHost(cfg.Pipeline.RepoURI, cfg.Pipeline.RepoName); err == nil {
+		ghDest = github.TokenDestinations(h)
+	}
+	out = append(out, httpx.Credential{Name: "the GitHub token", Value: cfg.GitHubToken.Value(), Allowed: ghDest,
+		Remedy: "The GitHub token goes only to the GitHub of the pipeline's repository (BUILD_REPOSITORY_URI)"})
+	return out
 }
 
 // untrusted is s redacted, then cleaned to one line: for errors whose text

@@ -75,8 +75,8 @@ Exit codes: 0 passed (or warnings with --fail-on error), 1 preflight failed, 2 c
 
 // commonFlags are shared by check and demo.
 type commonFlags struct {
-	format, failOn, timeout, resolve, hostURL, projectKey, color string
-	debug                                                        bool
+	format, failOn, timeout, resolve, hostURL, projectKey, color, organization string
+	debug                                                                      bool
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet, withTarget bool) {
@@ -89,6 +89,10 @@ func (c *commonFlags) register(fs *flag.FlagSet, withTarget bool) {
 		fs.StringVar(&c.hostURL, "host-url", "", "SonarQube URL (overrides the service connection and SONAR_HOST_URL)")
 		fs.StringVar(&c.projectKey, "project-key", "", "SonarQube project key (overrides projectKey and SONAR_PROJECT_KEY)")
 		fs.StringVar(&c.resolve, "resolve", "", "host:port:address[,...] to connect to instead of DNS, like curl --resolve")
+		// Named as az devops names it (--organization, alias --org).
+		orgHelp := "Azure DevOps organization URL the PAT may be sent to besides the pipeline's (overrides the organization input and AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION)"
+		fs.StringVar(&c.organization, "organization", "", orgHelp)
+		fs.StringVar(&c.organization, "org", "", "short for --organization")
 	}
 }
 

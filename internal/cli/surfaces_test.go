@@ -33,10 +33,18 @@ func TestSurfaces(t *testing.T) {
 			mentions: map[string]string{"sonar.devops-config": "not compared", "sonar.binding": "was not compared", "config": "outside a pipeline"},
 		},
 		{
-			name: "laptop with a PAT takes the organization from SonarQube's record", scenario: "azdo-healthy",
+			// SonarQube's record names the organization, but a URL from
+			// SonarQube's data never decides where the PAT goes.
+			name: "laptop with a PAT does not send it where SonarQube's record points", scenario: "azdo-healthy",
 			env:      blank(pipelineVars),
+			want:     map[string]string{"azdo.pat": "skip", "azdo.code-read": "skip"},
+			mentions: map[string]string{"azdo.pat": "never to a URL taken from SonarQube's data"},
+		},
+		{
+			name: "laptop with a PAT and the organization named", scenario: "azdo-healthy",
+			env:      merge(blank(pipelineVars), map[string]string{"AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION": "https://dev.azure.com/contoso"}),
 			want:     map[string]string{"azdo.pat": "pass", "azdo.code-read": "pass"},
-			mentions: map[string]string{"azdo.pat": "Organization URL taken from SonarQube record ado"},
+			mentions: map[string]string{"azdo.pat": "Organization URL taken from the organization named for this run (AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION)"},
 		},
 		{
 			name: "classic release without repository variables", scenario: "healthy",

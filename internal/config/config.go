@@ -5,6 +5,7 @@ package config
 
 import (
 	"net/url"
+	"strings"
 	"time"
 
 	"sonar-preflight/internal/secret"
@@ -19,6 +20,12 @@ type Config struct {
 
 	AzurePAT    secret.Secret // optional: enables the azdo.* checks
 	GitHubToken secret.Secret // optional: enables github.repo
+	// AzureOrg is an Azure DevOps organization (or collection) URL the user
+	// named explicitly (--organization, the organization input,
+	// AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION as az devops reads it): the
+	// PAT may go there as well as to the pipeline's organization. Absolute
+	// http(s), no user info; "" when not given.
+	AzureOrg string
 
 	FailOn  string        // "error" or "warning"
 	Timeout time.Duration // overall deadline
@@ -39,6 +46,10 @@ type Config struct {
 	// Problems lists every configuration problem found; Config is usable
 	// only when it is empty.
 	Problems []Problem
+
+	// urlSecrets are passwords (and user:password pairs) that URLs from the
+	// environment carried in their user info; the URLs are kept without it.
+	urlSecrets []string
 }
 
 // Pipeline is what the pipeline says about where it runs. Any field may be
@@ -98,11 +109,32 @@ func (c *Config) Secrets() []string {
 	}
 	// Credentials may also sit in a proxy URL's user info.
 	for _, raw := range []string{c.Proxy.URL, c.Proxy.HTTPSProxy, c.Proxy.HTTPProxy} {
-		if u, err := url.Parse(raw); err == nil && u.User != nil {
-			if pw, ok := u.User.Password(); ok && pw != "" {
-				out = append(out, pw, u.User.Username()+":"+pw)
-			}
-		}
+		out = append(out, userInfoSecrets(raw)...)
 	}
-	return out
+	return append(out, c.urlSecrets...)
+}
+
+// userInfoSecrets returns the password of a URL's user info, alone and as
+// the user:password pair Basic authentication encodes.
+func userInfoSecrets(raw string) []string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.User == nil {
+		return nil
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		return []string{pw, u.User.Username() + ":" + pw}
+	}
+	return nil
+}
+
+// withoutUserInfo returns raw without the user info of its authority, so
+// that it can be printed; what cannot be parsed is returned as it is (it
+// then fails validation where it is used, without being echoed).
+func withoutUserInfo(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.User == nil {
+		return strings.TrimSpace(raw)
+	}
+	u.User = nil
+	return u.String()
 }

@@ -21,13 +21,14 @@ const DefaultTimeout = 60 * time.Second
 
 // Flags are the values given on the command line; empty means "not given".
 type Flags struct {
-	HostURL    string
-	ProjectKey string
-	FailOn     string
-	Timeout    string
-	Format     string
-	Resolve    string
-	Debug      bool
+	HostURL      string
+	ProjectKey   string
+	Organization string // --organization: an Azure DevOps organization URL the PAT may go to
+	FailOn       string
+	Timeout      string
+	Format       string
+	Resolve      string
+	Debug        bool
 }
 
 // raw is what the sources hold, before validation. Tags name the plain
@@ -39,10 +40,17 @@ type raw struct {
 	ProjectKey string `env:"SONAR_PROJECT_KEY"`
 	AzurePAT   string `env:"AZURE_DEVOPS_EXT_PAT"`
 	GitHub     string `env:"GITHUB_TOKEN"`
-	FailOn     string `env:"SONAR_PREFLIGHT_FAIL_ON"`
-	Timeout    string `env:"SONAR_PREFLIGHT_TIMEOUT"`
-	Format     string `env:"SONAR_PREFLIGHT_FORMAT"`
-	Resolve    string `env:"SONAR_PREFLIGHT_RESOLVE"`
+	// The az devops CLI's organization default ("az devops configure
+	// --defaults organization=URL"), under the environment name its
+	// configuration library reads: prefix AZURE_DEVOPS_EXT_, then "_",
+	// section and option. The single-underscore spelling people write is
+	// accepted too.
+	AzureOrg    string `env:"AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION"`
+	AzureOrgAlt string `env:"AZURE_DEVOPS_EXT_DEFAULTS_ORGANIZATION"`
+	FailOn      string `env:"SONAR_PREFLIGHT_FAIL_ON"`
+	Timeout     string `env:"SONAR_PREFLIGHT_TIMEOUT"`
+	Format      string `env:"SONAR_PREFLIGHT_FORMAT"`
+	Resolve     string `env:"SONAR_PREFLIGHT_RESOLVE"`
 
 	TFBuild        string `env:"TF_BUILD"`
 	CollectionURI  string `env:"SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"`
@@ -74,12 +82,13 @@ type raw struct {
 
 // taskInput maps a plain variable to the task input that overrides it.
 var taskInput = map[string]string{
-	"SONAR_PROJECT_KEY":       "INPUT_PROJECTKEY",
-	"SONAR_ADMIN_TOKEN":       "INPUT_ADMINTOKEN",
-	"AZURE_DEVOPS_EXT_PAT":    "INPUT_AZUREDEVOPSPAT",
-	"GITHUB_TOKEN":            "INPUT_GITHUBTOKEN",
-	"SONAR_PREFLIGHT_FAIL_ON": "INPUT_FAILON",
-	"SONAR_PREFLIGHT_TIMEOUT": "INPUT_TIMEOUT",
+	"SONAR_PROJECT_KEY":                       "INPUT_PROJECTKEY",
+	"SONAR_ADMIN_TOKEN":                       "INPUT_ADMINTOKEN",
+	"AZURE_DEVOPS_EXT_PAT":                    "INPUT_AZUREDEVOPSPAT",
+	"GITHUB_TOKEN":                            "INPUT_GITHUBTOKEN",
+	"AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION": "INPUT_ORGANIZATION",
+	"SONAR_PREFLIGHT_FAIL_ON":                 "INPUT_FAILON",
+	"SONAR_PREFLIGHT_TIMEOUT":                 "INPUT_TIMEOUT",
 }
 
 // Load reads every source, highest precedence first: flags, task inputs
@@ -89,6 +98,7 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 	c := &Config{Sources: map[string]string{}}
 	sources := map[string]string{}
 	flagVals := map[string]string{
+		"AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION": f.Organization,
 		"SONAR_HOST_URL":          f.HostURL,
 		"SONAR_PROJECT_KEY":       f.ProjectKey,
 		"SONAR_PREFLIGHT_FAIL_ON": f.FailOn,
@@ -97,6 +107,7 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 		"SONAR_PREFLIGHT_RESOLVE": f.Resolve,
 	}
 	flagNames := map[string]string{
+		"AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION": "--organization",
 		"SONAR_HOST_URL": "--host-url", "SONAR_PROJECT_KEY": "--project-key", "SONAR_PREFLIGHT_FAIL_ON": "--fail-on",
 		"SONAR_PREFLIGHT_TIMEOUT": "--timeout", "SONAR_PREFLIGHT_FORMAT": "--format", "SONAR_PREFLIGHT_RESOLVE": "--resolve",
 	}
@@ -221,18 +232,32 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 		}
 	}
 
+	// URLs from the environment are kept, and printed, without their user
+	// info; a password found there is registered as a secret.
+	for _, raw := range []string{r.CollectionURI, r.CollectionURI2, r.RepoURI} {
+		c.urlSecrets = append(c.urlSecrets, userInfoSecrets(raw)...)
+	}
 	c.Pipeline = Pipeline{
 		InPipeline:    strings.EqualFold(strings.TrimSpace(r.TFBuild), "true"),
-		CollectionURI: firstNonEmpty(r.CollectionURI, r.CollectionURI2),
+		CollectionURI: withoutUserInfo(firstNonEmpty(r.CollectionURI, r.CollectionURI2)),
 		TeamProject:   strings.TrimSpace(r.TeamProject),
 		RepoName:      strings.TrimSpace(r.RepoName),
 		RepoProvider:  strings.TrimSpace(r.RepoProvider),
-		RepoURI:       strings.TrimSpace(r.RepoURI),
+		RepoURI:       withoutUserInfo(r.RepoURI),
 		Reason:        strings.TrimSpace(r.Reason),
 		PullRequestID: strings.TrimSpace(r.PullRequestID),
 		HostType:      strings.TrimSpace(r.HostType),
 		TempDir:       strings.TrimSpace(r.TempDir),
 	}
+	orgSrc := src("AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION")
+	if strings.TrimSpace(r.AzureOrg) == "" && strings.TrimSpace(r.AzureOrgAlt) != "" {
+		orgSrc = "AZURE_DEVOPS_EXT_DEFAULTS_ORGANIZATION"
+	}
+	c.loadOrganization(firstNonEmpty(r.AzureOrg, r.AzureOrgAlt), orgSrc)
+	if c.AzureOrg != "" {
+		c.Sources["AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION"] = orgSrc
+	}
+
 	c.Format = strings.ToLower(strings.TrimSpace(r.Format))
 	switch c.Format {
 	case "", "auto":
@@ -303,6 +328,35 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 	return c
 }
 
+// loadOrganization validates the organization the user named: an absolute
+// http(s) URL without user info, or a bare Azure DevOps Services
+// organization name (taken as https://dev.azure.com/<name>).
+func (c *Config) loadOrganization(v, source string) {
+	v = strings.TrimSpace(v)
+	if v == "" || macro.MatchString(v) {
+		if m := macro.FindString(v); m != "" {
+			c.problem("Azure DevOps organization", source, fmt.Sprintf("the value is the unexpanded pipeline macro %s", m),
+				"Define the variable, or remove the organization input.")
+		}
+		return
+	}
+	c.urlSecrets = append(c.urlSecrets, userInfoSecrets(v)...)
+	if orgName.MatchString(v) {
+		c.AzureOrg = "https://dev.azure.com/" + v
+		return
+	}
+	u, msg := checkURL(v)
+	if msg != "" {
+		c.problem("Azure DevOps organization", source, msg,
+			"Give the organization URL as Azure DevOps shows it, e.g. https://dev.azure.com/<organization>, or https://<server>/<collection> on Azure DevOps Server (or just the organization's name).")
+		return
+	}
+	c.AzureOrg = strings.TrimRight(u.String(), "/")
+}
+
+// orgName is an Azure DevOps Services organization name.
+var orgName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,48}[A-Za-z0-9]?$`)
+
 func loadEndpoint(c *Config, getenv func(string) string, id string, out, sources map[string]string) {
 	// The agent writes the id as the endpoint GUID's ToString(): lower case.
 	// Try the value as given and lower-cased, so a hand-set input still works.
@@ -340,16 +394,17 @@ func loadEndpoint(c *Config, getenv func(string) string, id string, out, sources
 var macro = regexp.MustCompile(`\$\([A-Za-z0-9_.\- ]+\)`)
 
 var meaning = map[string]string{
-	"SONAR_HOST_URL":          "SonarQube URL",
-	"SONAR_TOKEN":             "SonarQube token",
-	"SONAR_ADMIN_TOKEN":       "SonarQube admin token",
-	"SONAR_PROJECT_KEY":       "project key",
-	"AZURE_DEVOPS_EXT_PAT":    "Azure DevOps PAT",
-	"GITHUB_TOKEN":            "GitHub token",
-	"SONAR_PREFLIGHT_FAIL_ON": "fail-on verdict",
-	"SONAR_PREFLIGHT_TIMEOUT": "timeout",
-	"SYSTEM_TEAMPROJECT":      "Azure DevOps project",
-	"BUILD_REPOSITORY_NAME":   "repository name",
+	"SONAR_HOST_URL":                          "SonarQube URL",
+	"SONAR_TOKEN":                             "SonarQube token",
+	"SONAR_ADMIN_TOKEN":                       "SonarQube admin token",
+	"SONAR_PROJECT_KEY":                       "project key",
+	"AZURE_DEVOPS_EXT_PAT":                    "Azure DevOps PAT",
+	"AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION": "Azure DevOps organization",
+	"GITHUB_TOKEN":                            "GitHub token",
+	"SONAR_PREFLIGHT_FAIL_ON":                 "fail-on verdict",
+	"SONAR_PREFLIGHT_TIMEOUT":                 "timeout",
+	"SYSTEM_TEAMPROJECT":                      "Azure DevOps project",
+	"BUILD_REPOSITORY_NAME":                   "repository name",
 }
 
 func (c *Config) problem(field, source, msg, remedy string) {

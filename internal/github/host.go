@@ -169,3 +169,22 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// RepoHost is the GitHub that serves the pipeline's repository: the host of
+// BUILD_REPOSITORY_URI, or github.com when only the owner/repo name is known
+// (a laptop run that names the repository alone).
+func RepoHost(repoURI, repoName string) (Host, error) {
+	if strings.TrimSpace(repoURI) == "" {
+		repoURI = "https://github.com/" + repoName
+	}
+	return HostFromRepoURI(repoURI)
+}
+
+// TokenDestinations lists where a GitHub token for h may be sent
+// (httpx.Credential Allowed entries): h's REST API and nothing else.
+func TokenDestinations(h Host) []string {
+	if h.APIURL == "" {
+		return nil
+	}
+	return []string{strings.TrimRight(h.APIURL, "/")}
+}

@@ -67,8 +67,20 @@ type Options struct {
 	// to host:port dial addr (an IP, or IP:port) while TLS still verifies host.
 	Resolve []string
 
-	Logger zerolog.Logger      // debug events per attempt and retry
-	Scrub  func(string) string // applied to every logged string; nil = identity
+	Logger zerolog.Logger // debug events per attempt and retry
+	// Scrub redacts secrets (secret.Registry.Redact). It is applied to every
+	// logged string and, as answers arrive, to every response header value
+	// and body, before any reader sees them: server text enters the program
+	// redacted, so no later cut can leave part of a secret behind. nil =
+	// identity.
+	Scrub func(string) string
+	// Credentials are the secrets requests may carry and where each may go;
+	// a request that would carry one anywhere else is refused before it is
+	// sent, with an *Error of Kind KindCredential.
+	Credentials []Credential
+	// ReadFile reads a CA bundle; nil means os.ReadFile. The caller bounds
+	// it (regular files only, a size cap, the run's deadline).
+	ReadFile func(path string) ([]byte, error)
 	// Now reads the clock for Retry-After dates, the deadline check before a
 	// wait, and logged durations. Without it, Retry-After dates count as no
 	// wait, and a wait that would outlive the caller's context ends with the
@@ -115,13 +127,21 @@ func New(o Options) (*http.Client, error) {
 	if o.MaxRetryWait <= 0 {
 		o.MaxRetryWait = DefaultMaxRetryWait
 	}
+	redactBodies := o.Scrub != nil
 	if o.Scrub == nil {
 		o.Scrub = func(s string) string { return s }
+	}
+	if o.ReadFile == nil {
+		o.ReadFile = os.ReadFile
+	}
+	guard, err := newGuard(o.Credentials)
+	if err != nil {
+		return nil, err
 	}
 	if o.wait == nil {
 		o.wait = timerWait
 	}
-	tlsConf, err := tlsConfig(o.CAFiles, o.CAFileSources)
+	tlsConf, err := tlsConfig(o.CAFiles, o.CAFileSources, o.ReadFile)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +165,7 @@ func New(o Options) (*http.Client, error) {
 		ExpectContinueTimeout:  time.Second,
 		OnProxyConnectResponse: onProxyConnect,
 	}
-	t := &transport{base: base, proxy: proxy, o: o}
+	t := &transport{base: base, proxy: proxy, o: o, guard: guard, redact: redactBodies}
 	return &http.Client{
 		Transport: t,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -156,15 +176,22 @@ func New(o Options) (*http.Client, error) {
 
 // transport bounds each attempt and retries the retryable ones.
 type transport struct {
-	base  *http.Transport
-	proxy func(*http.Request) (*url.URL, error) // nil: no proxy
-	o     Options
+	base   *http.Transport
+	proxy  func(*http.Request) (*url.URL, error) // nil: no proxy
+	o      Options
+	guard  *guard
+	redact bool // Options.Scrub was given: answers are redacted as they arrive
 }
 
 // CloseIdleConnections lets http.Client.CloseIdleConnections reach the pool.
 func (t *transport) CloseIdleConnections() { t.base.CloseIdleConnections() }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.guard.check(req); err != nil {
+		t.o.Logger.Debug().Str("method", req.Method).Str("url", t.o.Scrub(RedactURL(req.URL))).
+			Str("kind", string(KindCredential)).Msg("http request refused: credential not allowed there")
+		return nil, err
+	}
 	ctx := req.Context()
 	idempotent := (req.Method == http.MethodGet || req.Method == http.MethodHead) &&
 		(req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
@@ -254,8 +281,43 @@ func (t *transport) attempt(parent context.Context, req *http.Request, n int, re
 	}
 	ev.Int("status", resp.StatusCode).Msg("http attempt")
 	resp.Body = &attemptBody{rc: resp.Body, cancel: cancel, parent: parent, ctx: ctx, limit: limit, max: t.o.MaxBody}
+	if t.redact {
+		for k, vs := range resp.Header {
+			for i, v := range vs {
+				resp.Header[k][i] = t.o.Scrub(v)
+			}
+		}
+		resp.Body = &redactingBody{rc: resp.Body, scrub: t.o.Scrub}
+		resp.ContentLength = -1
+		resp.Header.Del("Content-Length")
+	}
 	return resp, nil
 }
+
+// redactingBody reads the whole (capped) body on the first Read and serves
+// it redacted: a secret split across two reads would escape a streaming
+// redactor, and every reader here reads the whole body anyway.
+type redactingBody struct {
+	rc    io.ReadCloser
+	scrub func(string) string
+	buf   *bytes.Reader
+	err   error
+}
+
+func (b *redactingBody) Read(p []byte) (int, error) {
+	if b.buf == nil {
+		data, err := io.ReadAll(b.rc)
+		b.err = err
+		b.buf = bytes.NewReader([]byte(b.scrub(string(data))))
+	}
+	n, err := b.buf.Read(p)
+	if err == io.EOF && b.err != nil {
+		return n, b.err
+	}
+	return n, err
+}
+
+func (b *redactingBody) Close() error { return b.rc.Close() }
 
 // attemptTimeout is the cause of an attempt's context when RequestTimeout
 // passes; it is a context.DeadlineExceeded, so it classifies as KindTimeout.
@@ -616,7 +678,7 @@ func (np noProxy) useProxy(u *url.URL) bool {
 }
 
 // tlsConfig trusts the system roots plus the extra bundles.
-func tlsConfig(files []string, sources map[string]string) (*tls.Config, error) {
+func tlsConfig(files []string, sources map[string]string, readFile func(string) ([]byte, error)) (*tls.Config, error) {
 	conf := &tls.Config{MinVersion: tls.VersionTLS12}
 	if len(files) == 0 {
 		return conf, nil
@@ -630,7 +692,7 @@ func tlsConfig(files []string, sources map[string]string) (*tls.Config, error) {
 		if src == "" {
 			src = "extra CA bundle"
 		}
-		pem, err := os.ReadFile(f)
+		pem, err := readFile(f)
 		if err != nil {
 			return nil, &OptionError{Source: src, Problem: fmt.Sprintf("cannot read CA file %q", f), Err: err}
 		}

@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
+
+	"sonar-preflight/internal/text"
 )
 
 // Kind names why a request failed.
@@ -90,13 +92,11 @@ func KindOf(err error) Kind {
 	return Classify(err)
 }
 
+// oneLine is s on one line, cut to 300 bytes at a character boundary. The
+// text was redacted before (answers are redacted as they arrive), so the
+// cut cannot leave part of a secret.
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	const max = 300
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
+	return text.Cut(strings.Join(strings.Fields(s), " "), 300)
 }
 
 // RedactURL drops user info and the values of query parameters whose names

@@ -59,31 +59,43 @@ func patHowTo(org string) string {
 	return "Create a PAT as the account SonarQube uses: Azure DevOps (" + org + ") > User settings > Personal access tokens > New Token, Organization: that organization (not \"All accessible organizations\"), Scopes: Code (Read & write), with an expiry date you will track. Paste it into SonarQube (" + devopsPlace + " > Azure DevOps > the record > Personal Access Token) and into the secret variable that feeds azureDevOpsPat."
 }
 
-// azdoOrg decides which organization to probe: the pipeline's, else the
-// one SonarQube's binding or record names.
+// azdoOrg decides which organization to probe: the one the user named,
+// else the pipeline's. The PAT goes nowhere else (the HTTP client refuses
+// it too): a URL learned from SonarQube's record or binding is data a
+// SonarQube administrator controls, so it only tells the user what to name.
 func (r *run) azdoOrg(ctx context.Context) (azdo.Org, string, error) {
+	if u := r.cfg.AzureOrg; u != "" {
+		org, err := azdo.ParseOrgURL(u)
+		return org, "the organization named for this run (" + r.cfg.Sources["AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION"] + ")", err
+	}
 	if u := r.cfg.Pipeline.CollectionURI; u != "" {
 		org, err := azdo.ParseOrgURL(u)
 		return org, "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI", err
 	}
-	// The PAT goes only where SonarQube sends its own, and never in clear text.
-	fromRecord := func(raw, key string) (azdo.Org, string, error) {
-		org, err := azdo.ParseOrgURL(raw)
-		if err == nil && !strings.HasPrefix(strings.ToLower(org.BaseURL), "https://") {
-			return azdo.Org{}, "", fmt.Errorf("SonarQube record %s names %s, which is not https: the PAT is not sent over plain HTTP to a host the pipeline did not name", key, org.BaseURL)
-		}
-		return org, "SonarQube record " + key, err
-	}
+	recordURL, key := "", ""
 	if b, err := r.getBinding(ctx); err == nil && b.Alm == "azure" && b.URL != "" {
-		return fromRecord(b.URL, b.Key)
-	}
-	if rs, err := r.getRecords(ctx); err == nil {
+		recordURL, key = b.URL, b.Key
+	} else if rs, err := r.getRecords(ctx); err == nil {
 		if az := rs.of("azure"); len(az) == 1 && az[0].URL != "" {
-			return fromRecord(az[0].URL, az[0].Key)
+			recordURL, key = az[0].URL, az[0].Key
 		}
 	}
-	return azdo.Org{}, "", fmt.Errorf("no organization URL: SYSTEM_TEAMFOUNDATIONCOLLECTIONURI is not set and SonarQube names no single Azure DevOps record")
+	if recordURL != "" {
+		return azdo.Org{}, "", &untrustedOrgError{url: recordURL, key: key}
+	}
+	return azdo.Org{}, "", fmt.Errorf("no organization URL: SYSTEM_TEAMFOUNDATIONCOLLECTIONURI is not set, no organization was named, and SonarQube names no single Azure DevOps record")
 }
+
+// untrustedOrgError: the only organization known is the one SonarQube's
+// record names, which does not decide where the PAT is sent.
+type untrustedOrgError struct{ url, key string }
+
+func (e *untrustedOrgError) Error() string {
+	return "SonarQube record " + e.key + " names " + e.url + ", but no organization was named for this run and none comes from the pipeline (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI): the PAT is sent only to the pipeline's organization or one you name, never to a URL taken from SonarQube's data"
+}
+
+// orgRemedy says how to name an organization.
+const orgRemedy = "Name the organization the PAT belongs to, if you trust it with the PAT: --organization <URL> on the command line, the task's organization input, or AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION (the variable az devops reads for its default organization), e.g. https://dev.azure.com/<organization>. In a pipeline, SYSTEM_TEAMFOUNDATIONCOLLECTIONURI names it."
 
 func (r *run) checkAzdoPAT(ctx context.Context, a *azdoRun) Finding {
 	if r.cfg.AzurePAT.Empty() {
@@ -91,8 +103,7 @@ func (r *run) checkAzdoPAT(ctx context.Context, a *azdoRun) Finding {
 	}
 	org, src, err := r.azdoOrg(ctx)
 	if err != nil {
-		return Finding{Status: Skip, Message: "Could not verify the PAT: " + err.Error() + ".",
-			Remedy: "Run in a pipeline, or set SYSTEM_TEAMFOUNDATIONCOLLECTIONURI to the organization URL (e.g. https://dev.azure.com/<organization>)."}
+		return Finding{Status: Skip, Message: "Could not verify the PAT: " + err.Error() + ".", Remedy: orgRemedy}
 	}
 	a.org, a.orgSrc = org, src
 	a.client = azdo.New(org, r.cfg.AzurePAT, r.d.HTTP)
@@ -111,6 +122,11 @@ func (r *run) checkAzdoPAT(ctx context.Context, a *azdoRun) Finding {
 	f := Finding{Status: Pass, Message: fmt.Sprintf("Azure DevOps accepts the PAT at %s; it belongs to %s.", org.BaseURL, who)}
 	if src != "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI" {
 		f.Notes = append(f.Notes, "Organization URL taken from "+src+".")
+	}
+	if u := r.cfg.Pipeline.CollectionURI; u != "" && r.cfg.AzureOrg != "" {
+		if same, err := sameAzureOrg(u, r.cfg.AzureOrg); err == nil && !same {
+			f.Notes = append(f.Notes, "The pipeline runs in "+u+", another organization than the one named.")
+		}
 	}
 	return f
 }

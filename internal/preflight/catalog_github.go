@@ -81,11 +81,7 @@ func (r *run) checkGitHubRepo(ctx context.Context) Finding {
 	if err != nil {
 		return Finding{Status: Skip, Message: fmt.Sprintf("Could not verify the repository: BUILD_REPOSITORY_NAME %q is not owner/repo.", p.RepoName)}
 	}
-	uri := p.RepoURI
-	if uri == "" {
-		uri = "https://github.com/" + p.RepoName
-	}
-	host, err := github.HostFromRepoURI(uri)
+	host, err := github.RepoHost(p.RepoURI, p.RepoName)
 	if err != nil {
 		return Finding{Status: Skip, Message: "Could not verify the repository: " + err.Error()}
 	}

@@ -335,6 +335,13 @@ func describeError(service, base string, err error, doing string) Finding {
 		}
 		f.Message = fmt.Sprintf("Could not %s: the answer was larger than %s this tool accepts.", doing, limit)
 		f.Remedy = "Check that the URL points at " + service + " and not at a file server or proxy."
+	case httpx.KindCredential:
+		// The HTTP client refused to send a credential to a host it does
+		// not belong to: nothing was verified, and the message says where
+		// the credential may go and how to allow more.
+		f.Status = Warn
+		f.Message = fmt.Sprintf("Could not %s: %s.", doing, messageOf(err))
+		f.Remedy = "Point the check at a host the credential belongs to, or name that host for this run as the message says."
 	case httpx.KindCanceled:
 		f.Message = fmt.Sprintf("Could not %s: the run was cancelled.", doing)
 		f.Remedy = "The run was interrupted (the step was cancelled, or the process received a signal); run it again."

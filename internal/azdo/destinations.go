@@ -1,0 +1,47 @@
+package azdo
+
+import (
+	"net/url"
+	"strings"
+)
+
+// globalProbeDestination is where the global-PAT probe goes (GlobalProbeURL).
+const globalProbeDestination = "https://app.vssps.visualstudio.com/_apis/connectionData"
+
+// PATDestinations lists where a PAT for org may be sent (httpx.Credential
+// Allowed entries): the organization itself, dev.azure.com/{org} or its
+// legacy host {org}.visualstudio.com; for an organization on Services also
+// the hosts Microsoft serves it from, vssps and vsaex for that organization,
+// and the global-PAT probe on app.vssps.visualstudio.com; for Azure DevOps
+// Server the server's origin, which serves all its collections.
+func PATDestinations(org Org) []string {
+	switch org.Deployment {
+	case Services:
+		return []string{
+			org.BaseURL,
+			"https://vssps.dev.azure.com/" + url.PathEscape(org.Name),
+			"https://vsaex.dev.azure.com/" + url.PathEscape(org.Name),
+			globalProbeDestination,
+		}
+	case Server:
+		if u, err := url.Parse(org.BaseURL); err == nil {
+			return []string{u.Scheme + "://" + u.Host}
+		}
+	}
+	return nil
+}
+
+// SameDestination reports whether a URL learned elsewhere (SonarQube's
+// record or binding) names an organization the PAT may go to: one of orgs.
+func SameDestination(raw string, orgs ...Org) (Org, bool) {
+	o, err := ParseOrgURL(raw)
+	if err != nil {
+		return Org{}, false
+	}
+	for _, allowed := range orgs {
+		if allowed.Key != "" && strings.EqualFold(o.Key, allowed.Key) {
+			return o, true
+		}
+	}
+	return o, false
+}

@@ -1,0 +1,93 @@
+//go:build unix
+
+package safefile
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestRead(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.pem")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(100 << 20); err != nil { // sparse: 100 MB without writing them
+		t.Fatal(err)
+	}
+	f.Close()
+	small := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(small, []byte("-----BEGIN CERTIFICATE-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(fifo, link); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path string
+		want       error
+		words      string
+	}{
+		{"regular file", small, nil, ""},
+		{"FIFO without a writer", fifo, ErrNotRegular, "named pipe"},
+		{"link to a FIFO", link, ErrNotRegular, "named pipe"},
+		{"/dev/zero", "/dev/zero", ErrNotRegular, "character device"},
+		{"directory", dir, ErrNotRegular, "directory"},
+		{"100 MB file", big, ErrTooLarge, "100.0 MiB"},
+		{"missing", filepath.Join(dir, "nope"), os.ErrNotExist, "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			start := time.Now()
+			data, err := Read(ctx, tt.path, 10<<20)
+			if took := time.Since(start); took > 2*time.Second {
+				t.Errorf("took %s", took)
+			}
+			if tt.want == nil {
+				if err != nil || len(data) == 0 {
+					t.Fatalf("Read = %d bytes, %v", len(data), err)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if !contains(err.Error(), tt.words) || contains(err.Error(), tt.path) && tt.path != "/dev/zero" {
+				t.Errorf("err = %q: want it to say %q, without the path", err, tt.words)
+			}
+		})
+	}
+	t.Run("deadline already passed", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := Read(ctx, small, 10<<20); !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v", err)
+		}
+	})
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
