@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"io/fs"
 	"net/url"
 	"os"
@@ -74,6 +75,14 @@ func TestSecretsEveryScenarioEveryFormat(t *testing.T) {
 					for _, f := range forbidden {
 						if f != "" && strings.Contains(text, f) {
 							t.Errorf("%s contains a secret form starting %q", name, f[:4])
+						}
+					}
+					// Nor any run of 12 characters of one (a cut credential).
+					for _, v := range []string{sim.Token, sim.AdminToken, sim.PAT, sim.GHToken, env["AGENT_PROXYPASSWORD"]} {
+						for _, form := range runForms(v) {
+							if run := sharedRun(text, form, 12); run != "" {
+								t.Errorf("%s contains %d characters of a secret form (%q…)", name, len(run), run[:4])
+							}
 						}
 					}
 				}
@@ -175,4 +184,69 @@ func filesUnder(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestShortSecretsKeepProtocol: a proxy password that is a word of the
+// program's own protocol ("pass", "task", "verdict") is masked where it
+// stands in untrusted text, and the commands, their properties and the
+// verdict stay intact.
+func TestShortSecretsKeepProtocol(t *testing.T) {
+	t.Parallel()
+	sc, _ := simulator.Lookup("healthy")
+	for _, pw := range []string{"pass", "task", "verdict", "complete", "Succeeded"} {
+		t.Run(pw, func(t *testing.T) {
+			t.Parallel()
+			now := testClock(beforeRetirement)
+			_, env := startScenario(t, sc, now)
+			env["TF_BUILD"] = "True"
+			env["AGENT_PROXYURL"] = "http://proxy.invalid:3128"
+			env["AGENT_PROXYUSERNAME"] = "u"
+			env["AGENT_PROXYPASSWORD"] = pw
+			env["AGENT_PROXYBYPASSLIST"] = `[".*"]`
+			code, stdout, stderr := runApp(t, now, env, "--format", "azp", "--debug")
+			if code != ExitOK {
+				t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+			}
+			registered, rest := splitSetSecrets(t, stdout)
+			if !registered[pw] {
+				t.Errorf("%q is not registered with task.setsecret", pw)
+			}
+			var names []string
+			var verdict, result string
+			for _, l := range strings.Split(rest, "\n") {
+				c, ok := azp.ParseCommand(l)
+				if !ok {
+					continue
+				}
+				names = append(names, c.Name)
+				switch c.Name {
+				case "task.setvariable":
+					if v, _ := c.Property("variable"); v == "verdict" {
+						verdict = c.Data
+					}
+				case "task.complete":
+					result, _ = c.Property("result")
+				}
+			}
+			if got := strings.Join(names, " "); got != "task.uploadsummary task.setvariable task.complete" {
+				t.Errorf("commands: %q", got)
+			}
+			if verdict != "pass" || result != "Succeeded" {
+				t.Errorf("verdict %q, result %q; want pass, Succeeded", verdict, result)
+			}
+			if !strings.Contains(rest, "##[group]PASS sonar.token: SonarQube token") {
+				t.Errorf("the program's own group line changed:\n%s", rest)
+			}
+			// The debug log's keys are the program's own too.
+			for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+				var ev map[string]any
+				if err := json.Unmarshal([]byte(l), &ev); err != nil {
+					t.Fatalf("debug line is not JSON: %q", l)
+				}
+				if _, ok := ev["level"]; !ok {
+					t.Errorf("debug line lost its keys: %q", l)
+				}
+			}
+		})
+	}
 }

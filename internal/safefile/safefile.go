@@ -17,7 +17,7 @@ import (
 var ErrNotRegular = errors.New("not a regular file")
 
 // ErrTooLarge is wrapped when the file is larger than the cap.
-var ErrTooLarge = errors.New("file too large")
+var ErrTooLarge = errors.New("too large")
 
 // Read returns the contents of the regular file at path, at most max bytes.
 // Opening does not block on a FIFO; the type and size are checked on the
@@ -37,10 +37,10 @@ func Read(ctx context.Context, path string, max int64) ([]byte, error) {
 		return nil, pathless(err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("it is %s: %w", describeMode(fi.Mode()), ErrNotRegular)
+		return nil, fmt.Errorf("it is %s, %w", describeMode(fi.Mode()), ErrNotRegular)
 	}
 	if fi.Size() > max {
-		return nil, fmt.Errorf("it holds %s, more than the %s accepted: %w", size(fi.Size()), size(max), ErrTooLarge)
+		return nil, fmt.Errorf("%w: it holds %s, more than the %s accepted", ErrTooLarge, size(fi.Size()), size(max))
 	}
 	type result struct {
 		data []byte
@@ -58,7 +58,7 @@ func Read(ctx context.Context, path string, max int64) ([]byte, error) {
 			return nil, pathless(r.err)
 		}
 		if int64(len(r.data)) > max {
-			return nil, fmt.Errorf("it grew past the %s accepted while it was read: %w", size(max), ErrTooLarge)
+			return nil, fmt.Errorf("%w: it grew past the %s accepted while it was read", ErrTooLarge, size(max))
 		}
 		return r.data, nil
 	case <-ctx.Done():
