@@ -155,7 +155,9 @@ func TestURLUserInfoNotPrinted(t *testing.T) {
 			}
 		}
 		if format == "json" {
-			var rep struct{ Checks []struct{ ID, Status, Message string } }
+			var rep struct {
+				Checks []struct{ ID, Status, Message string }
+			}
 			_ = json.Unmarshal([]byte(stdout), &rep)
 			for _, c := range rep.Checks {
 				if c.ID == "azdo.pat" && c.Status != "pass" {
