@@ -183,9 +183,12 @@ func (a App) simulate(ctx context.Context, args []string, stdout, stderr io.Writ
 	for _, k := range keys {
 		fmt.Fprintf(&b, "%s=%s\n", k, env[k])
 	}
-	// Written whole and renamed, so a reader never sees half a file.
+	// Written whole and renamed, so a reader never sees half a file. (The
+	// error must not be declared inside the if: a write that failed, into
+	// a folder that does not exist, was reported as success.)
 	tmp := *envFile + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err == nil {
+	err = os.WriteFile(tmp, []byte(b.String()), 0o600)
+	if err == nil {
 		err = os.Rename(tmp, *envFile)
 	}
 	if err != nil {
