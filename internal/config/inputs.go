@@ -19,6 +19,7 @@ var Inputs = []Input{
 	{Name: "projectKey", Env: "INPUT_PROJECTKEY", Plain: "SONAR_PROJECT_KEY", Flag: "--project-key", Meaning: "SonarQube project key", Required: true},
 	{Name: "adminToken", Env: "INPUT_ADMINTOKEN", Plain: "SONAR_ADMIN_TOKEN", Meaning: "token with Administer System for the admin-only checks", Secret: true},
 	{Name: "azureDevOpsPat", Env: "INPUT_AZUREDEVOPSPAT", Plain: "AZURE_DEVOPS_EXT_PAT", Meaning: "the Azure DevOps PAT that SonarQube's configuration record holds", Secret: true},
+	{Name: "organization", Env: "INPUT_ORGANIZATION", Plain: "AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION", Flag: "--organization", Meaning: "an Azure DevOps organization URL the PAT may be sent to besides the pipeline's"},
 	{Name: "gitHubToken", Env: "INPUT_GITHUBTOKEN", Plain: "GITHUB_TOKEN", Meaning: "a GitHub token to check the repository's visibility", Secret: true},
 	{Name: "failOn", Env: "INPUT_FAILON", Plain: "SONAR_PREFLIGHT_FAIL_ON", Flag: "--fail-on", Meaning: "verdict that fails the step: error or warning"},
 	{Name: "timeout", Env: "INPUT_TIMEOUT", Plain: "SONAR_PREFLIGHT_TIMEOUT", Flag: "--timeout", Meaning: "overall deadline in seconds"},

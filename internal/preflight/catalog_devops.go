@@ -7,6 +7,7 @@ import (
 
 	"sonar-preflight/internal/config"
 	"sonar-preflight/internal/sonar"
+	"sonar-preflight/internal/text"
 )
 
 // record is a SonarQube DevOps Platform configuration record.
@@ -181,11 +182,11 @@ func (r *run) checkAzureConfig(rs records, ev []Evidence) Finding {
 	}
 	if len(matching) == 0 {
 		return Finding{Status: Fail,
-			Message:  fmt.Sprintf("No Azure DevOps configuration record points at this pipeline's organization %s; SonarQube's records point elsewhere: %s. Pull requests of this organization cannot be decorated.", org, strings.Join(other, ", ")),
+			Message:  fmt.Sprintf("No Azure DevOps configuration record points at this pipeline's organization %s; SonarQube's records point elsewhere: %s. Pull requests of this organization cannot be decorated.", org, text.FirstN(other, maxListed, ", ")),
 			Remedy:   "In SonarQube, " + devopsPlace + " > Azure DevOps: edit the record's Azure DevOps URL to " + r.orgHint() + " (or create a record for it) with a PAT made in that organization.",
 			Evidence: ev}
 	}
-	f := Finding{Status: Pass, Message: fmt.Sprintf("Azure DevOps configuration record %s points at this pipeline's organization %s.", strings.Join(matching, ", "), org), Evidence: ev}
+	f := Finding{Status: Pass, Message: fmt.Sprintf("Azure DevOps configuration record %s points at this pipeline's organization %s.", text.FirstN(matching, maxListed, ", "), org), Evidence: ev}
 	if rs.partial {
 		f.Notes = append(f.Notes, "Read from the project's view (api/alm_settings/list); records not visible to this project were not listed.")
 	}
@@ -211,8 +212,13 @@ func describeRecords(list []record) string {
 		}
 		parts = append(parts, s)
 	}
-	return strings.Join(parts, ", ")
+	// A server may hold thousands of records: the first few and a count.
+	return text.FirstN(parts, maxListed, ", ")
 }
+
+// maxListed is how many records, repositories or other items a message
+// names before it gives the count of the rest.
+const maxListed = 10
 
 func skipProvider(provider string) Finding {
 	switch strings.ToLower(provider) {

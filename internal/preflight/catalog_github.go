@@ -8,6 +8,7 @@ import (
 
 	"sonar-preflight/internal/github"
 	"sonar-preflight/internal/sonar"
+	"sonar-preflight/internal/text"
 )
 
 // checkGitHubConfig is sonar.devops-config for repositories on GitHub or
@@ -35,11 +36,11 @@ func (r *run) checkGitHubConfig(rs records, ev []Evidence) Finding {
 	}
 	if len(matching) == 0 {
 		return Finding{Status: Fail,
-			Message:  fmt.Sprintf("No GitHub configuration record serves this repository's host (%s): %s. SonarQube would call the wrong GitHub.", uri, strings.Join(other, ", ")),
+			Message:  fmt.Sprintf("No GitHub configuration record serves this repository's host (%s): %s. SonarQube would call the wrong GitHub.", uri, text.FirstN(other, maxListed, ", ")),
 			Remedy:   "In SonarQube, " + devopsPlace + " > GitHub: set the record's API URL to " + r.githubAPIHint() + " (GitHub Enterprise: https://<host>/api/v3), or add a record for that host.",
 			Evidence: ev}
 	}
-	return Finding{Status: Pass, Message: fmt.Sprintf("GitHub configuration record %s serves %s.", strings.Join(matching, ", "), uri), Evidence: ev}
+	return Finding{Status: Pass, Message: fmt.Sprintf("GitHub configuration record %s serves %s.", text.FirstN(matching, maxListed, ", "), uri), Evidence: ev}
 }
 
 func (r *run) githubAPIHint() string {
