@@ -62,7 +62,12 @@ func markdown(v view) string {
 	if len(v.results) > 0 {
 		b.WriteString("| Status | Check | Finding |\n| --- | --- | --- |\n")
 		for _, r := range v.results {
-			fmt.Fprintf(&b, "| %s | %s<br>%s | %s |\n", statusBadge(r.status), mdCell(r.title), txt.MarkdownCode(r.id, true), mdCellBlock(r.message))
+			finding := mdCellBlock(r.message)
+			if r.status == preflight.Skip && !r.remedy.Empty() {
+				// A skipped check has no section: how to enable it goes here.
+				finding += "<br>→ " + mdCellBlock(r.remedy)
+			}
+			fmt.Fprintf(&b, "| %s | %s<br>%s | %s |\n", statusBadge(r.status), mdCell(r.title), txt.MarkdownCode(r.id, true), finding)
 		}
 		b.WriteString("\n")
 	}

@@ -585,3 +585,24 @@ func readSummary(t *testing.T, dir string) string {
 	}
 	return string(b)
 }
+
+// A skipped check is listed once, in the table; when it says how to enable
+// it, that is in its row.
+func TestMarkdownSkippedOnce(t *testing.T) {
+	t.Parallel()
+	rep := reportOf(result("a.one", preflight.Skip, "Not run: it needs x, which failed.", ""),
+		result("a.two", preflight.Skip, "No PAT given.", "Give the PAT in azureDevOpsPat."),
+		result("a.three", preflight.Fail, "broken", "fix it"))
+	md := Markdown(rep, Meta{FailOn: "error", ExitCode: 1})
+	for _, id := range []string{"a.one", "a.two"} {
+		if n := strings.Count(md, "`"+id+"`"); n != 1 {
+			t.Errorf("%s is named %d times:\n%s", id, n, md)
+		}
+	}
+	if !strings.Contains(md, "| No PAT given.<br>→ Give the PAT in azureDevOpsPat. |") {
+		t.Errorf("the skipped check's remedy is not in its row:\n%s", md)
+	}
+	if strings.Count(md, "### ") != 1 {
+		t.Errorf("want one section (the failure):\n%s", md)
+	}
+}
