@@ -122,7 +122,7 @@ func Clean(s string, lim Limits) Block {
 	// Cleaning never makes text shorter than the runs it keeps, so what lies
 	// beyond this much input could not be printed: it is only counted.
 	unread := 0
-	if scan := 16 * (lim.Text + lim.Line); len(s) > scan {
+	if scan := 4 * (lim.Text + lim.Line); len(s) > scan {
 		unread = len(s) - len(cutTo(s, scan))
 		s = s[:len(s)-unread]
 	}
@@ -285,7 +285,7 @@ func isNumberSign(r rune) bool { return r == '#' || r == '\uff03' || r == '\ufe5
 // "##vso[" with a culture-sensitive search that skips characters collation
 // ignores, and no ASCII character after cleaning is one of those.
 func neutralize(s string) string {
-	if !strings.ContainsAny(s, "#\uff03\ufe5f") {
+	if strings.IndexByte(s, '#') < 0 && !strings.Contains(s, "\uff03") && !strings.Contains(s, "\ufe5f") {
 		return s
 	}
 	var b strings.Builder
