@@ -2,7 +2,12 @@
 # Cross-builds sonar-preflight for the five agent platforms into the task
 # folder, then packages the Azure DevOps extension (.vsix) with tfx-cli.
 #
-# Usage: scripts/build.sh [--version V] [binaries|vsix|all|version]   (default: all)
+# Usage: scripts/build.sh [--version V] [binaries|vsix|cli|all|version]   (default: all)
+#   binaries  the five static binaries into the task folder's bin/
+#   vsix      package the task folder (with its binaries) into DIST_DIR/*.vsix
+#   cli       copy the binaries to DIST_DIR as sonar-preflight-<version>-<os>-<arch>[.exe],
+#             with SHA256SUMS: the command-line tool's release files
+#   all       binaries, vsix, cli
 #   version   print the version and commit that would be stamped, and nothing else
 #
 # The version stamped into the binaries is the first of:
@@ -28,7 +33,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 usage() {
-	echo "usage: scripts/build.sh [--version V] [binaries|vsix|all|version]" >&2
+	echo "usage: scripts/build.sh [--version V] [binaries|vsix|cli|all|version]" >&2
 	exit 2
 }
 
@@ -45,7 +50,7 @@ while (($#)); do
 		given_version="${1#--version=}"
 		shift
 		;;
-	binaries | vsix | all | version)
+	binaries | vsix | cli | all | version)
 		[[ -z "$what" ]] || usage
 		what="$1"
 		shift
@@ -89,6 +94,32 @@ if [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ && "$version" != "$manifest_version
 	echo "build: release version $version differs from the manifests' version $manifest_version; bump both" >&2
 	exit 1
 fi
+
+# collect_cli names each binary for a download page: version, OS and
+# architecture in the file name (Node's names, as in the task), and writes
+# their SHA-256 sums in the format sha256sum -c reads.
+collect_cli() {
+	local bin="$stage/$task/bin" f folder exe name
+	mkdir -p "$dist"
+	[[ -e "$dist/.gitignore" ]] || echo '*' >"$dist/.gitignore"
+	local names=()
+	for f in "$bin"/*/sonar-preflight*; do
+		[[ -e "$f" ]] || {
+			echo "build: no binaries in $task/bin; run: scripts/build.sh binaries" >&2
+			exit 1
+		}
+		folder="$(basename "$(dirname "$f")")"
+		exe=""
+		[[ "$f" == *.exe ]] && exe=.exe
+		name="sonar-preflight-$version-$folder$exe"
+		cp "$f" "$dist/$name"
+		chmod 0755 "$dist/$name"
+		names+=("$name")
+		echo "cli ${dist#"$root/"}/$name"
+	done
+	(cd "$dist" && sha256sum "${names[@]}" >SHA256SUMS)
+	echo "cli ${dist#"$root/"}/SHA256SUMS"
+}
 
 stage_sources() {
 	[[ "$stage" == "$root" ]] && return 0
@@ -187,8 +218,10 @@ stage_sources
 case "$what" in
 binaries) build_binaries ;;
 vsix) package_vsix ;;
+cli) collect_cli ;;
 all)
 	build_binaries
 	package_vsix
+	collect_cli
 	;;
 esac
