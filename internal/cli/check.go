@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -97,8 +99,7 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		CAFiles: cfg.CAFiles, CAFileSources: cfg.CASources, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
 	})
 	if err != nil {
-		cfg.Problems = append(cfg.Problems, config.Problem{Field: "HTTP client", Message: reg.Redact(err.Error()),
-			Remedy: "Fix the proxy or CA bundle settings named above (AGENT_PROXYURL, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO)."})
+		cfg.Problems = append(cfg.Problems, clientProblem(err, reg.Redact))
 	}
 
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
@@ -109,7 +110,7 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		fmt.Fprintf(errw, "sonar-preflight: internal error: %v\n", err)
 		return ExitFail
 	}
-	rep = preflight.Reconcile(rep)
+	rep = preflight.Reconcile(rep, cfg.From("AZURE_DEVOPS_EXT_PAT"))
 	for _, res := range rep.Results {
 		log.Debug().Str("check", res.ID).Str("status", res.Status.String()).Int64("elapsed_ms", res.Elapsed.Milliseconds()).Msg(res.Message)
 	}
@@ -158,4 +159,22 @@ func (s *scrubWriter) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+}
+
+// clientProblem turns an HTTP client option the client refused into a
+// configuration problem naming the setting at fault.
+func clientProblem(err error, redact func(string) string) config.Problem {
+	var oe *httpx.OptionError
+	if !errors.As(err, &oe) {
+		return config.Problem{Field: "network settings", Message: redact(err.Error()),
+			Remedy: "Check the proxy and certificate settings (AGENT_PROXYURL, HTTPS_PROXY, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO)."}
+	}
+	p := config.Problem{Field: "network settings", Source: config.DescribeSource(oe.Source), Message: redact(strings.TrimPrefix(oe.Error(), oe.Source+": "))}
+	switch oe.Source {
+	case "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "AGENT_CAINFO":
+		p.Remedy = "Point " + oe.Source + " at a readable file of PEM certificates (-----BEGIN CERTIFICATE-----), or unset it."
+	default:
+		p.Remedy = "Fix " + oe.Source + " (the agent's proxy settings, or the standard proxy variables)."
+	}
+	return p
 }

@@ -54,9 +54,10 @@ func (r *run) azdoChecks() []Check {
 	}
 }
 
-// patHowTo says how to make a PAT SonarQube can use, for organization org.
-func patHowTo(org string) string {
-	return "Create a PAT as the account SonarQube uses: Azure DevOps (" + org + ") > User settings > Personal access tokens > New Token, Organization: that organization (not \"All accessible organizations\"), Scopes: Code (Read & write), with an expiry date you will track. Paste it into SonarQube (" + devopsPlace + " > Azure DevOps > the record > Personal Access Token) and into the secret variable that feeds azureDevOpsPat."
+// patHowTo says how to make a PAT SonarQube can use, for organization org,
+// and where this run's PAT goes.
+func (r *run) patHowTo(org string) string {
+	return "Create a PAT as the account SonarQube uses: Azure DevOps (" + org + ") > User settings > Personal access tokens > New Token, Organization: that organization (not \"All accessible organizations\"), Scopes: Code (Read & write), with an expiry date you will track. Paste it into SonarQube (" + devopsPlace + " > Azure DevOps > the record > Personal Access Token) and into " + r.secretPlace("AZURE_DEVOPS_EXT_PAT") + "."
 }
 
 // azdoOrg decides which organization to probe: the pipeline's, else the
@@ -87,7 +88,7 @@ func (r *run) azdoOrg(ctx context.Context) (azdo.Org, string, error) {
 
 func (r *run) checkAzdoPAT(ctx context.Context, a *azdoRun) Finding {
 	if r.cfg.AzurePAT.Empty() {
-		return Finding{Status: Skip, Message: "No Azure DevOps PAT given, so Azure DevOps was not probed directly. To have sonar-preflight name the exact cause of a PAT problem, give the PAT that SonarQube's record holds in the azureDevOpsPat input (from a secret variable), or AZURE_DEVOPS_EXT_PAT outside a task."}
+		return Finding{Status: Skip, Message: "No Azure DevOps PAT given, so Azure DevOps was not probed directly. To have sonar-preflight name the exact cause of a PAT problem, give the PAT that SonarQube's record holds in " + r.givePlace("AZURE_DEVOPS_EXT_PAT") + ", from a secret variable."}
 	}
 	org, src, err := r.azdoOrg(ctx)
 	if err != nil {
@@ -124,11 +125,11 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 	case azdo.FailureSignInPage:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "Azure DevOps answered with its sign-in page (HTTP 203, a redirect, or HTML) instead of the API: it did not accept the PAT. Older SonarQube versions, which follow redirects and accept any 2xx answer, may take such an answer as success, so this failure can stay hidden there.",
-			Remedy:  "The PAT is invalid, revoked, expired or made for another organization. " + patHowTo(org)}
+			Remedy:  "The PAT is invalid, revoked, expired or made for another organization. " + r.patHowTo(org)}
 	case azdo.FailureExpired:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "The PAT has expired: Azure DevOps answered \"Access Denied: The Personal Access Token used has expired.\"",
-			Remedy:  "Azure DevOps PATs always carry an expiry date. " + patHowTo(org) + " Note the new expiry date somewhere your team will see it."}
+			Remedy:  "Azure DevOps PATs always carry an expiry date. " + r.patHowTo(org) + " Note the new expiry date somewhere your team will see it."}
 	case azdo.FailureUnauthorized:
 		if step != "" {
 			break // a later call's 401 means something else; callers explain theirs
@@ -140,7 +141,7 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 				"- The token is listed as Revoked, or is not listed at all: it was revoked, or belongs to another user or organization.",
 				"- You could not sign in, or this is the first sign-in for weeks: inactivity stopped it; signing in re-enables the account, not the PAT.",
 				"- It is listed as Active for another organization: it was made for that one.",
-				patHowTo(org),
+				r.patHowTo(org),
 			}, "\n")}
 	case azdo.FailureNotFound:
 		return Finding{Status: Fail, Evidence: ev,
@@ -149,7 +150,7 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 	case azdo.FailureAnonymous:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "Azure DevOps answered as the anonymous user: the PAT was not accepted. (This organization has public projects, so it answers a bad PAT anonymously instead of with 401.)",
-			Remedy:  "The PAT is invalid, revoked, expired or made for another organization. " + patHowTo(org)}
+			Remedy:  "The PAT is invalid, revoked, expired or made for another organization. " + r.patHowTo(org)}
 	case azdo.FailureThrottled:
 		return Finding{Status: Warn, Evidence: ev,
 			Message: "Could not verify: Azure DevOps throttled the requests (429, TF400733) beyond the wait this run allows.",
@@ -176,11 +177,11 @@ func (r *run) checkGlobalPAT(ctx context.Context, a *azdoRun) Finding {
 		return Finding{Status: Pass, Message: "The PAT is scoped to one organization (not a global PAT)."}
 	}
 	day := GlobalPATRetirement.Format("2006-01-02")
-	rem := "Create a PAT scoped to organization " + a.org.Name + " (User settings > Personal access tokens > New Token > Organization: " + a.org.Name + "), then replace it in SonarQube's record and in the azureDevOpsPat secret variable. Newer SonarQube releases refuse global PATs when a record is created or updated."
+	rem := "Create a PAT scoped to organization " + a.org.Name + " (User settings > Personal access tokens > New Token > Organization: " + a.org.Name + "), then replace it in SonarQube's record and in " + r.secretPlace("AZURE_DEVOPS_EXT_PAT") + ". Newer SonarQube releases refuse global PATs when a record is created or updated."
 	if r.d.Now().Before(GlobalPATRetirement) {
 		days := int(math.Ceil(GlobalPATRetirement.Sub(r.d.Now()).Hours() / 24))
 		return Finding{Status: Warn,
-			Message: fmt.Sprintf("The PAT is a global (\"All accessible organizations\") PAT: Microsoft stops every global PAT on %s (in %d days); pull-request decoration stops with it.", day, days),
+			Message: fmt.Sprintf("The PAT is a global (\"All accessible organizations\") PAT: Microsoft stops every global PAT on %s (%s); pull-request decoration stops with it.", day, inDays(days)),
 			Remedy:  rem}
 	}
 	return Finding{Status: Fail,
@@ -220,7 +221,7 @@ func (r *run) checkCodeRead(ctx context.Context, a *azdoRun) Finding {
 		case azdo.FailureUnauthorized:
 			return Finding{Status: Fail, Evidence: ev, Notes: []string{writeNote},
 				Message: fmt.Sprintf("The PAT was accepted by Azure DevOps but refused (401) when reading repository %s in project %s (from %s): most likely it lacks scope Code (Read & write).", repo, project, src),
-				Remedy:  "Edit the PAT (User settings > Personal access tokens > Edit) and tick Code > Read & write, or create a new one with that scope; then update SonarQube's record and the azureDevOpsPat secret variable."}
+				Remedy:  "Edit the PAT (User settings > Personal access tokens > Edit) and tick Code > Read & write, or create a new one with that scope; then update SonarQube's record and " + r.secretPlace("AZURE_DEVOPS_EXT_PAT") + "."}
 		case azdo.FailureNoAccess, azdo.FailureNotFound:
 			return Finding{Status: Fail, Evidence: ev, Notes: []string{writeNote},
 				Message: fmt.Sprintf("The PAT's user cannot see repository %s in project %s (from %s): Azure DevOps answered 404%s. Likely causes: the user is not a member of project %s, has Stakeholder access (no code access in private projects), or the name is wrong.", repo, project, src, noAccessQuote(err), project),
@@ -339,25 +340,36 @@ func (r *run) checkAccessLevel(ctx context.Context, a *azdoRun) Finding {
 func sameAzureOrg(a, b string) (bool, error) { return azdo.SameOrg(a, b) }
 
 // Reconcile explains findings that only make sense side by side: SonarQube's
-// check of its stored PAT and sonar-preflight's own probe of the pipeline's.
-func Reconcile(rep Report) Report {
+// check of its stored PAT and sonar-preflight's own probe of the pipeline's
+// PAT (given in patSource, e.g. "the task's azureDevOpsPat input"). The
+// explanation goes on the check that failed; the other one points to it.
+func Reconcile(rep Report, patSource string) Report {
 	sq, ok1 := rep.Result(IDSonarDevOpsPAT)
 	az, ok2 := rep.Result(IDAzdoPAT)
 	if !ok1 || !ok2 {
 		return rep
 	}
-	var note string
+	pat := "The pipeline's PAT"
+	if patSource != "" {
+		pat += " (from " + patSource + ")"
+	}
+	var failed, other, note string
 	switch {
 	case sq.Status == Fail && az.Status == Pass:
-		note = "The pipeline's PAT (azureDevOpsPat) works, but SonarQube's stored PAT does not: most likely they are different tokens: paste the working PAT into SonarQube's record. If they are the same, compare the record's URL with the pipeline's organization, and check that the SonarQube server can reach Azure DevOps."
+		failed, other = IDSonarDevOpsPAT, IDAzdoPAT
+		note = pat + " works, but SonarQube's stored PAT does not: most likely they are different tokens: paste the working PAT into SonarQube's record. If they are the same, compare the record's URL with the pipeline's organization, and check that the SonarQube server can reach Azure DevOps."
 	case sq.Status == Pass && az.Status == Fail:
-		note = "SonarQube's own check passes while the pipeline's PAT (azureDevOpsPat) fails: either they are different tokens, or SonarQube (older versions follow redirects and accept any 2xx answer) took a sign-in page as success. Make sure both hold the same, working PAT."
+		failed, other = IDAzdoPAT, IDSonarDevOpsPAT
+		note = "SonarQube's own check passes while " + strings.ToLower(pat[:1]) + pat[1:] + " fails: either they are different tokens, or SonarQube (older versions follow redirects and accept any 2xx answer) took a sign-in page as success. Make sure both hold the same, working PAT."
 	default:
 		return rep
 	}
 	for i := range rep.Results {
-		if id := rep.Results[i].ID; id == IDSonarDevOpsPAT || id == IDAzdoPAT {
+		switch rep.Results[i].ID {
+		case failed:
 			rep.Results[i].Notes = append(rep.Results[i].Notes, note)
+		case other:
+			rep.Results[i].Notes = append(rep.Results[i].Notes, "It disagrees with "+failed+": see the note there.")
 		}
 	}
 	return rep

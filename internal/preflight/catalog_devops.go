@@ -98,9 +98,9 @@ func (r *run) getRecords(ctx context.Context) (records, error) {
 // couldNotVerify is the finding for a 403: never a pass, and it says what
 // would let the check verify.
 func (r *run) couldNotVerify(what, permission string, err error) Finding {
-	rem := "Give the token's user the " + permission + " permission, or give an admin token: the task's adminToken input (SONAR_ADMIN_TOKEN outside a task) holding a user token of an administrator, kept in a secret variable."
+	rem := "Give the token's user the " + permission + " permission, or give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + ": a user token of an administrator, from a secret variable."
 	if !r.cfg.AdminToken.Empty() {
-		rem = "The admin token's user lacks " + permission + ": use a user token of an account that has it in the adminToken input."
+		rem = "The admin token's user lacks " + permission + ": put a user token of an account that has it in " + r.secretPlace("SONAR_ADMIN_TOKEN") + "."
 	}
 	return Finding{Status: Warn,
 		Message:  "Could not verify " + what + ": SonarQube answered 403 Insufficient privileges; the token lacks " + permission + ".",

@@ -50,12 +50,13 @@ func (r *run) checkConfig(ctx context.Context) Finding {
 		if len(msg) > 1 {
 			head = fmt.Sprintf("%d configuration problems:", len(msg))
 		}
-		return Finding{Status: Fail, Message: head + "\n- " + strings.Join(msg, "\n- "), Remedy: strings.Join(uniqStrings(rem), "\n")}
+		return Finding{Status: Fail, Message: head + "\n- " + strings.Join(msg, "\n- "), Remedy: strings.Join(uniqStrings(rem), "\n"),
+			Notes: c.Notes}
 	}
 	f := Finding{Status: Pass, Message: fmt.Sprintf("SonarQube %s, project %s.", c.SonarURL, c.ProjectKey)}
-	src := func(k string) string { return c.Sources[k] }
 	f.Notes = append(f.Notes, fmt.Sprintf("Server URL from %s, token from %s, project key from %s.",
-		src("SONAR_HOST_URL"), src("SONAR_TOKEN"), src("SONAR_PROJECT_KEY")))
+		c.From("SONAR_HOST_URL"), c.From("SONAR_TOKEN"), c.From("SONAR_PROJECT_KEY")))
+	f.Notes = append(f.Notes, c.Notes...)
 	p := c.Pipeline
 	switch {
 	case !p.InPipeline && p.CollectionURI == "":

@@ -50,7 +50,7 @@ var expectText = map[string]map[string]string{
 	"pat-rejected":                    {"sonar.devops-pat": "Stakeholder access"},
 	"token-rejected":                  {"sonar.token": "SonarQube rejected the token"},
 	"token-expiring":                  {"sonar.token": "expires on"},
-	"token-not-admin":                 {"sonar.devops-config": "adminToken input", "sonar.devops-pat": "Could not verify"},
+	"token-not-admin":                 {"sonar.devops-config": "admin token in the SONAR_ADMIN_TOKEN variable", "sonar.devops-pat": "Could not verify"},
 	"force-auth-off-anonymous":        {"sonar.token": "does not force authentication"},
 	"server-starting":                 {"sonar.server": "status STARTING"},
 	"db-migration-needed":             {"sonar.server": "database migration"},
