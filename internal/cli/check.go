@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -23,15 +24,19 @@ import (
 
 const checkHelp = `Usage: sonar-preflight [check] [flags]
 
-Runs the preflight. Configuration, highest precedence first: flags; task inputs
-(INPUT_SONARQUBE with the service connection's ENDPOINT_URL_<id> and
-ENDPOINT_AUTH_PARAMETER_<id>_USERNAME, INPUT_PROJECTKEY, INPUT_ADMINTOKEN,
-INPUT_AZUREDEVOPSPAT, INPUT_GITHUBTOKEN, INPUT_FAILON, INPUT_TIMEOUT); plain environment
-(SONAR_HOST_URL, SONAR_TOKEN, SONAR_PROJECT_KEY, SONAR_ADMIN_TOKEN, AZURE_DEVOPS_EXT_PAT,
-GITHUB_TOKEN, SONAR_PREFLIGHT_FAIL_ON, SONAR_PREFLIGHT_TIMEOUT). Tokens are never taken
-from flags: command lines are visible to other processes.
+Runs the preflight. Configuration, highest precedence first:
+  1. flags below;
+  2. task inputs (INPUT_SONARQUBE naming the service connection, whose URL and token arrive
+     as ENDPOINT_URL_<id> and ENDPOINT_AUTH_PARAMETER_<id>_USERNAME; INPUT_PROJECTKEY,
+     INPUT_ADMINTOKEN, INPUT_AZUREDEVOPSPAT, INPUT_GITHUBTOKEN, INPUT_FAILON, INPUT_TIMEOUT);
+  3. plain environment (SONAR_HOST_URL, SONAR_TOKEN, SONAR_PROJECT_KEY, SONAR_ADMIN_TOKEN,
+     AZURE_DEVOPS_EXT_PAT, GITHUB_TOKEN, SONAR_PREFLIGHT_FAIL_ON, SONAR_PREFLIGHT_TIMEOUT,
+     SONAR_PREFLIGHT_FORMAT, SONAR_PREFLIGHT_RESOLVE).
+Tokens are never taken from flags: command lines are visible to other processes.
 
-Flags:
+Exit codes: 0 passed (or only warnings with --fail-on error), 1 the preflight failed,
+2 the command line is wrong.
+
 `
 
 func versionString() string { return version.String() }
@@ -46,8 +51,7 @@ func (a App) check(ctx context.Context, args []string, getenv func(string) strin
 		return code
 	}
 	if err := cf.validate(); err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight: %v\n", err)
-		return ExitUsage
+		return usageError(stderr, "check", err.Error())
 	}
 	return a.preflight(ctx, cf, getenv, stdout, stderr, nil)
 }
@@ -124,7 +128,10 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		ExitCode: code, SummaryDir: cfg.Pipeline.TempDir, Color: useColor(cf.color, stdout, getenv), Scrub: reg.Redact,
 	}
 	if err := report.Render(out, cfg.Format, rep, meta); err != nil {
-		fmt.Fprintf(errw, "sonar-preflight: could not write the report: %v\n", err)
+		// A reader that went away (| head) needs no message about it.
+		if !errors.Is(err, syscall.EPIPE) {
+			fmt.Fprintf(errw, "sonar-preflight: could not write the report: %v\n", err)
+		}
 		return ExitFail
 	}
 	return code

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -70,9 +71,10 @@ func (c *Config) Where(key string) string {
 
 // ValidateHostURL applies the SonarQube URL rule to a value given on the
 // command line, so a wrong flag is a usage error, as every other one is.
+// The value is not quoted: it may hold a password.
 func ValidateHostURL(s string) error {
 	if _, msg := checkURL(s); msg != "" {
-		return fmt.Errorf("%q: %s", s, msg)
+		return errors.New(msg)
 	}
 	return nil
 }

@@ -380,3 +380,70 @@ func listTree(t *testing.T, root string) []string {
 	}
 	return files
 }
+
+// TestSimulateInBackground runs simulate as `simulate &` does: standard input
+// /dev/null. It keeps serving (a preflight passes against it), says how to
+// use what it wrote, and on SIGTERM exits 0 leaving neither its environment
+// file nor its temporary CA behind.
+func TestSimulateInBackground(t *testing.T) {
+	t.Parallel()
+	bin := realBinary(t)
+	tmp := t.TempDir()
+	sim, p := startSimulatorIn(t, bin, "healthy", tmp)
+
+	check := exec.Command(bin, "check", "--color", "never")
+	check.Env = envList(sim.Env)
+	if out, err := check.CombinedOutput(); err != nil || !strings.Contains(string(out), "Verdict: PASS") {
+		t.Fatalf("check against the backgrounded simulator: %v\n%s", err, out)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) == 0 {
+		t.Fatal("the simulator keeps no temporary CA in TMPDIR: this test would prove nothing")
+	}
+	p.stop(t)
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("simulate exited %d on SIGTERM, want 0\n%s", code, p.logs.String())
+	}
+	if _, err := os.Stat(p.envFile); !os.IsNotExist(err) {
+		t.Errorf("the environment file outlived the simulator: %v", err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the simulator left %d entries in TMPDIR (its CA)", len(left))
+	}
+	logs := p.logs.String()
+	for _, want := range []string{"simulating \"healthy\"", "set -a; . " + p.envFile + "; sonar-preflight check", "SIGTERM"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("simulate does not say %q:\n%s", want, logs)
+		}
+	}
+}
+
+// TestDemoIntoClosedPipe: `sonar-preflight demo | head -1` closes the pipe
+// after one line; the demo must still remove its temporary CA.
+func TestDemoIntoClosedPipe(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	cmd := exec.Command(realBinary(t), "demo", "--color", "never")
+	cmd.Env = []string{"TMPDIR=" + tmp}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make([]byte, 1)
+	if _, err := stdout.Read(first); err != nil {
+		t.Fatalf("demo printed nothing: %v", err)
+	}
+	// What head does after its line: close the pipe, unread.
+	_ = stdout.Close()
+	_ = cmd.Wait()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		t.Errorf("demo was killed by %v: its deferred clean-up did not run", ws.Signal())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("demo left %d entries in TMPDIR after its reader went away\n%s", len(left), stderr.String())
+	}
+}
