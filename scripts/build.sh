@@ -125,7 +125,7 @@ stage_sources() {
 	[[ "$stage" == "$root" ]] && return 0
 	mkdir -p "$stage"
 	rm -rf "$stage/images"
-	cp vss-extension.json overview.md "$stage/"
+	cp vss-extension.json overview.md LICENSE "$stage/"
 	cp -R images "$stage/images"
 	mkdir -p "$stage/$task"
 	# Only what the agent needs: no ignore files, no binaries of an earlier build.

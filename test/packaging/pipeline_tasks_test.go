@@ -2,6 +2,7 @@ package packaging_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,7 +14,7 @@ import (
 // task.json and source in microsoft/azure-pipelines-tasks (commit 299572e,
 // 2026-08-21).
 type taskInput struct {
-	required bool     // required with no default: a step must give it
+	required bool     // required with no default: a step must give it (when used)
 	boolean  bool     // task-lib's getBoolInput: anything but true/false silently reads false
 	options  []string // pickList: the only values
 	// usedWhen is the task's visibleRule as a predicate on the step's other
@@ -28,16 +29,36 @@ type taskContract struct {
 	inputs map[string]taskInput
 }
 
-// dockerCommand returns a visibleRule on Docker@2's command input.
-func dockerCommand(allowed ...string) func(map[string]string) bool {
+// inputIs is a visibleRule: input name (def when the step does not give it)
+// is one of allowed.
+func inputIs(name, def string, allowed ...string) func(map[string]string) bool {
 	return func(in map[string]string) bool {
-		cmd := in["command"]
-		if cmd == "" {
-			cmd = "buildAndPush" // the task.json default
+		v, ok := in[name]
+		if !ok {
+			v = def
 		}
-		return slices.Contains(allowed, cmd)
+		return slices.Contains(allowed, v)
 	}
 }
+
+func both(a, b func(map[string]string) bool) func(map[string]string) bool {
+	return func(in map[string]string) bool { return a(in) && b(in) }
+}
+
+// dockerCommand is a visibleRule on Docker@2's command input (default buildAndPush).
+func dockerCommand(allowed ...string) func(map[string]string) bool {
+	return inputIs("command", "buildAndPush", allowed...)
+}
+
+// SonarSource's tasks (sonar-scanner-azdo at 8065acc, 2026-06-30,
+// src/extensions/sonarqube/tasks/<Task>/v8/task.json): scannerMode defaults
+// to dotnet, configMode to file.
+var (
+	sqDotnet    = inputIs("scannerMode", "dotnet", "dotnet")
+	sqCLI       = inputIs("scannerMode", "dotnet", "cli")
+	sqCLIFile   = both(sqCLI, inputIs("configMode", "file", "file"))
+	sqCLIManual = both(sqCLI, inputIs("configMode", "file", "manual"))
+)
 
 // knownTasks are the tasks the project's pipeline may use, with their inputs.
 // A task not listed here fails the test: add it with its contract first.
@@ -78,6 +99,67 @@ var knownTasks = map[string]taskContract{
 			"container":        {usedWhen: dockerCommand("start", "stop")},
 		},
 	},
+	"SonarQubePrepare@8": {
+		source: "sonar-scanner-azdo src/extensions/sonarqube/tasks/SonarQubePrepare/v8/task.json",
+		inputs: map[string]taskInput{
+			"SonarQube":            {required: true},
+			"scannerMode":          {options: []string{"dotnet", "cli", "other"}},
+			"dotnetScannerVersion": {usedWhen: sqDotnet},
+			"msBuildVersion":       {usedWhen: sqDotnet}, // alias
+			"cliScannerVersion":    {usedWhen: sqCLI},
+			"cliVersion":           {usedWhen: sqCLI}, // alias
+			"configMode":           {options: []string{"file", "manual"}, usedWhen: sqCLI},
+			"configFile":           {usedWhen: sqCLIFile},
+			"cliProjectKey":        {required: true, usedWhen: sqCLIManual},
+			"projectKey":           {required: true, usedWhen: sqDotnet},
+			"cliProjectName":       {usedWhen: sqCLIManual},
+			"projectName":          {usedWhen: sqDotnet},
+			"cliProjectVersion":    {usedWhen: sqCLIManual},
+			"projectVersion":       {usedWhen: sqDotnet},
+			"cliSources":           {usedWhen: sqCLIManual},
+			"extraProperties":      {},
+		},
+	},
+	"SonarQubeAnalyze@8": {
+		source: "sonar-scanner-azdo src/extensions/sonarqube/tasks/SonarQubeAnalyze/v8/task.json",
+		inputs: map[string]taskInput{
+			"jdkversion": {options: []string{"JAVA_HOME", "JAVA_HOME_17_X64", "JAVA_HOME_21_X64"}},
+		},
+	},
+	"SonarQubePublish@8": {
+		source: "sonar-scanner-azdo src/extensions/sonarqube/tasks/SonarQubePublish/v8/task.json",
+		inputs: map[string]taskInput{
+			"pollingTimeoutSec": {check: wholeNumber},
+		},
+	},
+}
+
+// ownTaskContract is this project's task, read from its task.json.
+func ownTaskContract(t *testing.T) (string, taskContract) {
+	t.Helper()
+	var tj struct {
+		Name    string
+		Version struct{ Major int }
+		Inputs  []struct {
+			Name         string
+			Type         string
+			Required     bool
+			DefaultValue any
+			Options      map[string]string
+		}
+	}
+	readJSON(t, filepath.Join(repoRoot, taskRel, "task.json"), &tj)
+	c := taskContract{source: taskRel + "/task.json", inputs: map[string]taskInput{}}
+	for _, in := range tj.Inputs {
+		ti := taskInput{required: in.Required && in.DefaultValue == nil, boolean: in.Type == "boolean"}
+		if in.Type == "pickList" || in.Type == "radio" {
+			for k := range in.Options {
+				ti.options = append(ti.options, k)
+			}
+		}
+		c.inputs[in.Name] = ti
+	}
+	return fmt.Sprintf("%s@%d", tj.Name, tj.Version.Major), c
 }
 
 // goToolAccepts mirrors what GoTool@0 does with its version input (gotool.ts,
@@ -244,50 +326,7 @@ func TestPipelineTaskInputs(t *testing.T) {
 					continue
 				}
 				steps++
-				contract, ok := knownTasks[s.Task]
-				if !ok {
-					t.Errorf("%s: task %s has no contract in knownTasks; read its task.json and add it", where, s.Task)
-					continue
-				}
-				values := map[string]string{}
-				for name, raw := range s.Inputs {
-					v, known, missing := expand(raw, vars)
-					if len(missing) != 0 {
-						t.Errorf("%s: input %s uses $(%s), no variable of the pipeline", where, name, strings.Join(missing, "), $("))
-					}
-					if known {
-						values[name] = v
-					}
-				}
-				for name := range s.Inputs {
-					in, ok := contract.inputs[name]
-					if !ok {
-						t.Errorf("%s: %s has no input %q (%s)", where, s.Task, name, contract.source)
-						continue
-					}
-					if in.usedWhen != nil && !in.usedWhen(s.Inputs) {
-						t.Errorf("%s: %s ignores input %q for command %q (%s)", where, s.Task, name, s.Inputs["command"], contract.source)
-					}
-					v, known := values[name]
-					if !known {
-						continue
-					}
-					switch {
-					case in.boolean && v != "true" && v != "false":
-						t.Errorf("%s: input %s = %q; the task reads anything but true as false", where, name, v)
-					case len(in.options) > 0 && !slices.Contains(in.options, v):
-						t.Errorf("%s: input %s = %q, not one of %v", where, name, v, in.options)
-					case in.check != nil:
-						if err := in.check(v); err != nil {
-							t.Errorf("%s: input %s: %v", where, name, err)
-						}
-					}
-				}
-				for name, in := range contract.inputs {
-					if _, given := s.Inputs[name]; in.required && !given {
-						t.Errorf("%s: required input %s missing", where, name)
-					}
-				}
+				values := checkTaskStep(t, where, s.Task, s.Inputs, vars, knownTasks)
 				if s.Task == "GoTool@0" {
 					if v := values["version"]; strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(v), "go"), "v") != goMod {
 						t.Errorf("%s: Go %q, but go.mod says go %s: CI must build with the release the module names", where, v, goMod)
@@ -299,4 +338,57 @@ func TestPipelineTaskInputs(t *testing.T) {
 	if steps == 0 {
 		t.Fatal("no task steps found: the pipeline's shape changed and this test reads nothing")
 	}
+}
+
+// checkTaskStep holds one task step to its task's contract and returns the
+// inputs' values that are known (macros resolved from vars; with nil vars,
+// macros are not resolved and not reported).
+func checkTaskStep(t *testing.T, where, task string, inputs, vars map[string]string, contracts map[string]taskContract) map[string]string {
+	t.Helper()
+	values := map[string]string{}
+	contract, ok := contracts[task]
+	if !ok {
+		t.Errorf("%s: task %s has no contract in knownTasks; read its task.json and add it", where, task)
+		return values
+	}
+	for name, raw := range inputs {
+		v, known, missing := expand(raw, vars)
+		// nil vars: an example whose variables come from a group elsewhere.
+		if vars != nil && len(missing) != 0 {
+			t.Errorf("%s: input %s uses $(%s), no variable of the pipeline", where, name, strings.Join(missing, "), $("))
+		}
+		if known {
+			values[name] = v
+		}
+	}
+	for name := range inputs {
+		in, ok := contract.inputs[name]
+		if !ok {
+			t.Errorf("%s: %s has no input %q (%s)", where, task, name, contract.source)
+			continue
+		}
+		if in.usedWhen != nil && !in.usedWhen(inputs) {
+			t.Errorf("%s: %s ignores input %q with the step's other inputs (%s)", where, task, name, contract.source)
+		}
+		v, known := values[name]
+		if !known {
+			continue
+		}
+		switch {
+		case in.boolean && v != "true" && v != "false":
+			t.Errorf("%s: input %s = %q; the task reads anything but true as false", where, name, v)
+		case len(in.options) > 0 && !slices.Contains(in.options, v):
+			t.Errorf("%s: input %s = %q, not one of %v", where, name, v, in.options)
+		case in.check != nil:
+			if err := in.check(v); err != nil {
+				t.Errorf("%s: input %s: %v", where, name, err)
+			}
+		}
+	}
+	for name, in := range contract.inputs {
+		if _, given := inputs[name]; in.required && !given && (in.usedWhen == nil || in.usedWhen(inputs)) {
+			t.Errorf("%s: required input %s missing", where, name)
+		}
+	}
+	return values
 }

@@ -111,7 +111,7 @@ func TestVSIX(t *testing.T) {
 	}
 	want := []string{
 		"[Content_Types].xml", "extension.vsixmanifest", "extension.vsomanifest",
-		"overview.md", "images/icon.png",
+		"overview.md", "LICENSE", "images/icon.png",
 		taskRel + "/task.json", taskRel + "/launcher.js", taskRel + "/icon.png",
 	}
 	for _, b := range binaryTargets {
@@ -232,7 +232,7 @@ func TestBuildScriptRejectsTfxWarnings(t *testing.T) {
 	t.Parallel()
 	modules := nodeModules(t)
 	root := t.TempDir()
-	for _, f := range []string{"scripts/build.sh", "vss-extension.json", "overview.md", "images/icon.png",
+	for _, f := range []string{"scripts/build.sh", "vss-extension.json", "overview.md", "LICENSE", "images/icon.png",
 		taskRel + "/launcher.js", taskRel + "/icon.png"} {
 		copyFile(t, filepath.Join(repoRoot, f), filepath.Join(root, f), 0o644)
 	}
