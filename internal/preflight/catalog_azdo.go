@@ -92,7 +92,7 @@ func (r *run) checkAzdoPAT(ctx context.Context, a *azdoRun) Finding {
 	}
 	org, src, err := r.azdoOrg(ctx)
 	if err != nil {
-		return Finding{Status: Skip, Message: "Could not verify the PAT: " + err.Error() + ".",
+		return Finding{Status: Skip, Message: "Could not verify the PAT: " + oneLineErr(err) + ".",
 			Remedy: "Run in a pipeline, or set SYSTEM_TEAMFOUNDATIONCOLLECTIONURI to the organization URL (e.g. https://dev.azure.com/<organization>)."}
 	}
 	a.org, a.orgSrc = org, src

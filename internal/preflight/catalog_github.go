@@ -87,11 +87,11 @@ func (r *run) checkGitHubRepo(ctx context.Context) Finding {
 	}
 	host, err := github.HostFromRepoURI(uri)
 	if err != nil {
-		return Finding{Status: Skip, Message: "Could not verify the repository: " + err.Error()}
+		return Finding{Status: Skip, Message: "Could not verify the repository: " + oneLineErr(err)}
 	}
 	c, err := github.New(host, r.cfg.GitHubToken, r.d.HTTP)
 	if err != nil {
-		return Finding{Status: Fail, Message: "Could not set up the GitHub client: " + err.Error()}
+		return Finding{Status: Fail, Message: "Could not set up the GitHub client: " + oneLineErr(err)}
 	}
 	repo, err := c.Repository(ctx, owner, name)
 	if err != nil {

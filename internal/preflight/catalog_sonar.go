@@ -401,7 +401,7 @@ func oneLineErr(err error) string {
 	if err == nil {
 		return ""
 	}
-	return strings.Join(strings.Fields(err.Error()), " ")
+	return userText(strings.Join(strings.Fields(err.Error()), " "))
 }
 
 func evidenceOf(err error) []Evidence {

@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -29,4 +30,14 @@ func inDays(n int) string {
 		return "in 1 day"
 	}
 	return fmt.Sprintf("in %d days", n)
+}
+
+// internalPrefix matches the package names Go errors start with ("github: "),
+// at the start of an error's text or of a wrapped one.
+var internalPrefix = regexp.MustCompile(`(^|: )(?:azdo|azp|config|github|httpx|preflight|report|simulator|sonar): `)
+
+// userText is an error's text for a report: without this program's package
+// names, which mean nothing to its users.
+func userText(s string) string {
+	return internalPrefix.ReplaceAllString(s, "$1")
 }
