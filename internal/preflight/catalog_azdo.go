@@ -33,13 +33,39 @@ type azdoRun struct {
 	orgSrc string // where the organization URL came from
 	user   azdo.Identity
 	repo   *azdo.Repository
+	// repoRead is the repository's answer, shared by azdo.code-read and
+	// azdo.access-level (a Stakeholder's code access depends on the
+	// project's visibility, which the answer carries).
+	repoRead *lazy[repoAnswer]
+}
+
+// repoAnswer is the repository probe: which repository, named by whom,
+// and what Azure DevOps answered.
+type repoAnswer struct {
+	project, repo, src string
+	rp                 *azdo.Repository
+}
+
+// readRepository asks for the repository to probe once, whichever check
+// asks first. project and repo are empty when there is none to probe.
+func (r *run) readRepository(ctx context.Context, a *azdoRun) (repoAnswer, error) {
+	return a.repoRead.get(ctx, func(ctx context.Context) (repoAnswer, error) {
+		project, repo, src := r.codeTarget(ctx)
+		ans := repoAnswer{project: project, repo: repo, src: src}
+		if repo == "" {
+			return ans, nil
+		}
+		rp, err := a.client.Repository(ctx, project, repo)
+		ans.rp = rp
+		return ans, err
+	})
 }
 
 func (r *run) azdoChecks() []Check {
 	if r.platform != PlatformAzure && r.platform != PlatformUnknown {
 		return nil // GitHub and other providers: Azure DevOps PATs play no part
 	}
-	a := &azdoRun{}
+	a := &azdoRun{repoRead: newLazy[repoAnswer]()}
 	needs := []string{IDConfig}
 	if r.cfg.Pipeline.CollectionURI == "" {
 		// No pipeline organization: take it from SonarQube's record.
@@ -208,12 +234,12 @@ func (r *run) codeTarget(ctx context.Context) (project, repo, src string) {
 }
 
 func (r *run) checkCodeRead(ctx context.Context, a *azdoRun) Finding {
-	project, repo, src := r.codeTarget(ctx)
-	if repo == "" {
+	ans, err := r.readRepository(ctx, a)
+	project, repo, src := ans.project, ans.repo, ans.src
+	if repo == "" && err == nil {
 		return Finding{Status: Skip, Message: "No repository to check: the project is not bound to an Azure DevOps repository and the pipeline's SYSTEM_TEAMPROJECT / BUILD_REPOSITORY_NAME are not set."}
 	}
 	writeNote := "Code write scope: not verifiable read-only. Azure DevOps reveals a PAT's scopes to no read-only call; check that the PAT has Code (Read & write), which SonarQube needs to post comments and statuses."
-	rp, err := a.client.Repository(ctx, project, repo)
 	if err != nil {
 		ev := evidenceOf(err)
 		switch azdo.Classify(err) {
@@ -222,15 +248,44 @@ func (r *run) checkCodeRead(ctx context.Context, a *azdoRun) Finding {
 				Message: fmt.Sprintf("The PAT was accepted by Azure DevOps but refused (401) when reading repository %s in project %s (from %s): most likely it lacks scope Code (Read & write).", repo, project, src),
 				Remedy:  "Edit the PAT (User settings > Personal access tokens > Edit) and tick Code > Read & write, or create a new one with that scope; then update SonarQube's record and the azureDevOpsPat secret variable."}
 		case azdo.FailureNoAccess, azdo.FailureNotFound:
-			return Finding{Status: Fail, Evidence: ev, Notes: []string{writeNote},
-				Message: fmt.Sprintf("The PAT's user cannot see repository %s in project %s (from %s): Azure DevOps answered 404%s. Likely causes: the user is not a member of project %s, has Stakeholder access (no code access in private projects), or the name is wrong.", repo, project, src, noAccessQuote(err), project),
-				Remedy:  "In Azure DevOps, add the PAT's user to project " + project + "'s Contributors group, and give it Basic access (Organization settings > Users > Access level). If the names are wrong, fix the project's binding in SonarQube (" + bindingPlace + ")."}
+			return r.repoHidden(ctx, a, ans, err, writeNote)
 		}
 		return r.azdoFailure(a, err, fmt.Sprintf("read repository %s in project %s", repo, project))
 	}
-	a.repo = rp
-	return Finding{Status: Pass, Notes: []string{writeNote},
-		Message: fmt.Sprintf("Repository %s in project %s (from %s) is readable with the PAT.", rp.Name, rp.Project.Name, src)}
+	a.repo = ans.rp
+	f := Finding{Status: Pass, Notes: []string{writeNote},
+		Message: fmt.Sprintf("Repository %s in project %s (from %s) is readable with the PAT.", ans.rp.Name, ans.rp.Project.Name, src)}
+	return f
+}
+
+// repoHidden explains a 404 for the repository. The project's own answer
+// (one more request, on this failure path only) tells the likely causes
+// apart: a project the user cannot see at all, a public project (where
+// Stakeholder access is no cause: Stakeholders have full Azure Repos access
+// there), or a private one.
+func (r *run) repoHidden(ctx context.Context, a *azdoRun, ans repoAnswer, err error, writeNote string) Finding {
+	project, repo, src := ans.project, ans.repo, ans.src
+	ev := evidenceOf(err)
+	head := fmt.Sprintf("The PAT's user cannot see repository %s in project %s (from %s): Azure DevOps answered 404%s.", repo, project, src, noAccessQuote(err))
+	fixNames := "If the names are wrong, fix the project's binding in SonarQube (" + bindingPlace + ")."
+	p, perr := a.client.Project(ctx, project)
+	switch {
+	case perr == nil && p.Public():
+		return Finding{Status: Fail, Evidence: ev, Notes: []string{writeNote},
+			Message: head + fmt.Sprintf(" Project %s is public, so every user of the organization can read its code, Stakeholders included: either no repository %s exists there, or Read is denied to this user on it.", p.Name, repo),
+			Remedy:  "Check the repository's name in Project settings > Repositories, and its Security tab for a Deny on Read for the PAT's user or its groups. " + fixNames}
+	case perr == nil:
+		return Finding{Status: Fail, Evidence: ev, Notes: []string{writeNote},
+			Message: head + fmt.Sprintf(" The user can see project %s, which is private. Likely causes: no repository %s exists there; the user has Stakeholder access, which gives no code access in private projects; or Read is denied to the user on the repository.", p.Name, repo),
+			Remedy:  "Give the PAT's user Basic access (Organization settings > Users > Access level), and check the repository's name and its Security tab in Project settings > Repositories. " + fixNames}
+	case azdo.Classify(perr) == azdo.FailureNoAccess || azdo.Classify(perr) == azdo.FailureNotFound:
+		return Finding{Status: Fail, Evidence: append(ev, evidenceOf(perr)...), Notes: []string{writeNote},
+			Message: head + fmt.Sprintf(" The project itself is hidden from the user too: it is not a member of project %s, or no project of that name exists.", project),
+			Remedy:  "In Azure DevOps, add the PAT's user to project " + project + "'s Contributors group, and give it Basic access (Organization settings > Users > Access level). " + fixNames}
+	}
+	return Finding{Status: Fail, Evidence: ev, Notes: []string{writeNote},
+		Message: head + fmt.Sprintf(" Likely causes: the user is not a member of project %s, has Stakeholder access (no code access in private projects; public projects give Stakeholders full code access), or the name is wrong.", project),
+		Remedy:  "In Azure DevOps, add the PAT's user to project " + project + "'s Contributors group, and give it Basic access (Organization settings > Users > Access level). " + fixNames}
 }
 
 func (r *run) checkContribute(ctx context.Context, a *azdoRun) Finding {
@@ -293,28 +348,11 @@ func (r *run) checkAccessLevel(ctx context.Context, a *azdoRun) Finding {
 		case azdo.FailureUnauthorized, azdo.FailureForbidden, azdo.FailureSignInPage, azdo.FailureNoAccess, azdo.FailureNotFound:
 			return Finding{Status: Warn, Evidence: evidenceOf(err),
 				Message: "Could not verify the PAT user's access level: Azure DevOps refused to read the user's entitlement with this PAT (most likely it lacks scope Member Entitlement Management (Read), which SonarQube does not need).",
-				Remedy:  "Check by hand: Organization settings > Users: the PAT's user must have Basic (or higher) access, not Stakeholder."}
+				Remedy:  "Check by hand: Organization settings > Users: the PAT's user must have Basic (or higher) access, or a Visual Studio subscription that includes it; Stakeholder access is enough only for repositories of public projects."}
 		}
 		return r.azdoFailure(a, err, "read the user's access level")
 	}
-	f := Finding{Evidence: nil}
-	switch e.Level() {
-	case azdo.LevelStakeholder:
-		f.Status = Fail
-		f.Message = "The PAT's user has Stakeholder access: Stakeholders have no access to code in private projects, so SonarQube can neither find nor decorate those projects' repositories with this PAT."
-		f.Remedy = "Give the user Basic access (Organization settings > Users > the user > Change access level > Basic), as the SonarQube documentation advises."
-	case azdo.LevelNone:
-		f.Status = Fail
-		f.Message = fmt.Sprintf("The PAT's user has no access level assigned (license %q, status %q).", e.AccountLicenseType, e.Status)
-		f.Remedy = "Assign Basic access: Organization settings > Users > the user > Change access level > Basic."
-	default:
-		name := e.LicenseDisplayName
-		if name == "" {
-			name = "Basic"
-		}
-		f.Status = Pass
-		f.Message = fmt.Sprintf("The PAT's user has %s access.", name)
-	}
+	f := r.judgeLevel(ctx, a, e)
 	switch st := strings.ToLower(e.Status); st {
 	case "", "active", "none":
 	case "pending":
@@ -332,6 +370,51 @@ func (r *run) checkAccessLevel(ctx context.Context, a *azdoRun) Finding {
 		f.Notes = append(f.Notes, "The user last signed in on "+e.LastAccessedDate.UTC().Format("2006-01-02")+" (PATs stop working when their user does not sign in for 30 days).")
 	}
 	return f
+}
+
+// judgeLevel concludes from the user's license what SonarQube can do with
+// code as this user.
+func (r *run) judgeLevel(ctx context.Context, a *azdoRun, e *azdo.Entitlement) Finding {
+	basis := e.Basis()
+	switch e.Level() {
+	case azdo.LevelBasic:
+		return Finding{Status: Pass, Message: "The PAT's user has " + basis + ", which includes Azure Repos (Basic or higher)."}
+	case azdo.LevelNone:
+		return Finding{Status: Fail,
+			Message: "The PAT's user has no access level assigned: " + basis + fmt.Sprintf(", status %q.", e.Status),
+			Remedy:  "Assign Basic access: Organization settings > Users > the user > Change access level > Basic."}
+	case azdo.LevelUnknown:
+		return Finding{Status: Warn,
+			Message: "Could not verify the PAT user's code access: it has " + basis + ". Microsoft documents Visual Studio Enterprise, Professional, Test Professional and MSDN Platforms subscriptions as including Basic.",
+			Remedy:  "Check Organization settings > Users: the user's access level must be Basic (or higher) or a Visual Studio subscription that includes it; otherwise assign Basic."}
+	}
+	// Stakeholder: no code in private projects, full Azure Repos access in
+	// public ones (Microsoft's "Stakeholder access quick reference").
+	give := "Give the user Basic access (Organization settings > Users > the user > Change access level > Basic), as the SonarQube documentation advises."
+	ans, err := r.readRepository(ctx, a)
+	switch {
+	case err == nil && ans.rp != nil && ans.rp.Project.Public():
+		return Finding{Status: Pass,
+			Message: fmt.Sprintf("The PAT's user has %s, and project %s is public: in public projects Stakeholders have full Azure Repos access, so SonarQube can read and decorate repository %s as this user.", basis, ans.rp.Project.Name, ans.rp.Name),
+			Notes:   []string{"In private projects Stakeholders have no code access: the same PAT would fail for repositories of private projects. " + give}}
+	case err == nil && ans.rp != nil && strings.EqualFold(ans.rp.Project.Visibility, "private"):
+		return Finding{Status: Fail,
+			Message: fmt.Sprintf("The PAT's user has %s, and project %s is private: Stakeholders have no access to code in private projects, so SonarQube can neither find nor decorate repository %s with this PAT.", basis, ans.rp.Project.Name, ans.rp.Name),
+			Remedy:  give}
+	case err != nil && (azdo.Classify(err) == azdo.FailureNoAccess || azdo.Classify(err) == azdo.FailureNotFound):
+		return Finding{Status: Fail,
+			Message: fmt.Sprintf("The PAT's user has %s and cannot see repository %s in project %s (see azdo.code-read): Stakeholders have no access to code in private projects, so SonarQube can neither find nor decorate it with this PAT.", basis, ans.repo, ans.project),
+			Remedy:  give}
+	}
+	why := "no repository to probe was named"
+	if err != nil {
+		why = "the repository could not be read (see azdo.code-read)"
+	} else if ans.rp != nil {
+		why = "Azure DevOps did not say whether project " + ans.rp.Project.Name + " is public"
+	}
+	return Finding{Status: Warn,
+		Message: "Could not verify the PAT user's code access: it has " + basis + ", which gives full Azure Repos access in public projects and none in private ones, and " + why + ".",
+		Remedy:  give + " Or keep Stakeholder access if the bound repository is in a public project."}
 }
 
 // sameAzureOrg compares two organization or collection URLs in their

@@ -41,6 +41,10 @@ type Azdo struct {
 	NoRepoAccess NoAccess
 	// Access is the user's access level (vsaex user entitlements).
 	Access AccessLevel
+	// PublicProject makes project Fabrikam public (TeamProjectReference
+	// visibility "public"); Stakeholders then have full Azure Repos access
+	// there (Microsoft's "Stakeholder access quick reference").
+	PublicProject bool
 	// EntitlementScopeMissing: the PAT lacks Member Entitlement Management
 	// (Read), so user entitlements get 401.
 	EntitlementScopeMissing bool
@@ -110,10 +114,21 @@ func AccessStakeholder() AccessLevel {
 	return AccessLevel{"stakeholder", "Stakeholder", "account", "none", "active"}
 }
 
-// AccessVisualStudio is a Visual Studio Enterprise subscriber: license type
-// none, licensed through msdn.
+// AccessVisualStudio is a Visual Studio Enterprise subscriber: licensed
+// through msdn, so msdnLicenseType is the field in effect and
+// accountLicenseType is none (the REST spec: "To use the MsdnLicenseType,
+// LicensingSource should be defined as 'msdn'"). The display name is the
+// portal's label for such users; the spec documents no values for it.
 func AccessVisualStudio() AccessLevel {
 	return AccessLevel{"none", "Visual Studio Enterprise subscription", "msdn", "enterprise", "active"}
+}
+
+// AccessVisualStudioEligible is licensed through msdn with msdnLicenseType
+// "eligible": a value of the spec's enum that Microsoft's access-level
+// documentation does not list among the subscriptions that include Basic.
+// The spec documents no display name for it, so none is sent.
+func AccessVisualStudioEligible() AccessLevel {
+	return AccessLevel{"none", "", "msdn", "eligible", "active"}
 }
 
 // The simulated identities. The ids are fixed so that tests can name them.
@@ -364,6 +379,8 @@ func (h *azdoSim) org(w http.ResponseWriter, r *http.Request, site azdoSite) {
 	}
 	h.userData(w, site.onPrem)
 	switch {
+	case len(segs) == 3 && strings.EqualFold(segs[0], "_apis") && strings.EqualFold(segs[1], "projects"):
+		h.project(w, r, site, segs[2])
 	case len(segs) == 4 && strings.EqualFold(segs[0], "_apis") && strings.EqualFold(segs[1], "permissions"):
 		h.permissions(w, r, segs[2], segs[3])
 	case len(segs) == 5 && strings.EqualFold(segs[1], "_apis") && strings.EqualFold(segs[2], "git") && strings.EqualFold(segs[3], "repositories"):
@@ -430,8 +447,11 @@ func (h *azdoSim) repository(w http.ResponseWriter, r *http.Request, site azdoSi
 	// documented (the reference marks it UNCONFIRMED); TF401019 is the
 	// likeliest, as for any identity that cannot see the repository.
 	// Azure DevOps Server has Stakeholder access too, with the same lack of
-	// code access; only its entitlement API is missing.
-	stakeholder := strings.EqualFold(h.cfg.Access.AccountLicenseType, "stakeholder")
+	// code access; only its entitlement API is missing. In a public project
+	// Stakeholders have full Azure Repos access (Microsoft's "Stakeholder
+	// access quick reference": Azure Repos, private project "No access",
+	// public project "Full access").
+	stakeholder := h.cfg.stakeholder() && !h.cfg.PublicProject
 	switch {
 	case h.cfg.NoRepoAccess == NoAccessProject:
 		h.azdoError(w, http.StatusNotFound, azdoVS800075(project),
@@ -456,10 +476,9 @@ func (h *azdoSim) repository(w http.ResponseWriter, r *http.Request, site azdoSi
 			"id":   azdoRepoID,
 			"name": defaultRepo,
 			"url":  site.base + "/" + azdoProjectID + "/_apis/git/repositories/" + azdoRepoID,
-			"project": map[string]any{
-				"id": azdoProjectID, "name": defaultProject, "url": projectURL, "state": "wellFormed",
-				"revision": 11, "visibility": "private", "lastUpdateTime": "2026-01-12T09:30:00.117Z",
-			},
+			// TeamProjectReference (git 7.1 spec): visibility is
+			// "private" or "public".
+			"project": h.projectRef(projectURL),
 			"defaultBranch":   "refs/heads/main",
 			"size":            73519,
 			"remoteUrl":       remote,
@@ -469,6 +488,48 @@ func (h *azdoSim) repository(w http.ResponseWriter, r *http.Request, site azdoSi
 			"isInMaintenance": false,
 		})
 	}
+}
+
+// stakeholder reports whether the user holds Stakeholder access: an account
+// license of stakeholder, unless a Visual Studio subscription is the
+// licensing source (access-levels page: subscribers assigned Stakeholder get
+// their subscription's benefits on sign-in).
+func (a Azdo) stakeholder() bool {
+	return strings.EqualFold(a.Access.AccountLicenseType, "stakeholder") && !strings.EqualFold(a.Access.LicensingSource, "msdn")
+}
+
+func (h *azdoSim) projectRef(projectURL string) map[string]any {
+	visibility := "private"
+	if h.cfg.PublicProject {
+		visibility = "public"
+	}
+	return map[string]any{
+		"id": azdoProjectID, "name": defaultProject, "url": projectURL, "state": "wellFormed",
+		"revision": 11, "visibility": visibility, "lastUpdateTime": "2026-01-12T09:30:00.117Z",
+	}
+}
+
+// project serves Core "Projects - Get" (core 7.1 spec: TeamProject, which
+// extends TeamProjectReference). Stakeholders are project members and see
+// the project; a user outside it gets the same 404 as for a name that does
+// not exist.
+func (h *azdoSim) project(w http.ResponseWriter, r *http.Request, site azdoSite, project string) {
+	known := strings.EqualFold(project, defaultProject) || strings.EqualFold(project, azdoProjectID)
+	if !known || h.cfg.NoRepoAccess == NoAccessProject {
+		h.azdoError(w, http.StatusNotFound, "TF200016: The following project does not exist: "+project+". Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server.",
+			"Microsoft.TeamFoundation.Core.WebApi.ProjectDoesNotExistWithNameException, Microsoft.TeamFoundation.Core.WebApi", "ProjectDoesNotExistWithNameException")
+		return
+	}
+	p := h.projectRef(site.base + "/_apis/projects/" + azdoProjectID)
+	p["description"] = "Fabrikam web applications."
+	p["_links"] = map[string]any{
+		"self":       map[string]string{"href": site.base + "/_apis/projects/" + azdoProjectID},
+		"collection": map[string]string{"href": site.base + "/_apis/projectCollections/" + azdoCollectionID},
+		"web":        map[string]string{"href": site.base + "/" + defaultProject},
+	}
+	p["defaultTeam"] = map[string]any{"id": "66df9be7-3586-467b-9c5f-425b29afedfd", "name": defaultProject + " Team",
+		"url": site.base + "/_apis/projects/" + azdoProjectID + "/teams/66df9be7-3586-467b-9c5f-425b29afedfd"}
+	h.ok(w, r, p)
 }
 
 // permissions evaluates the user's access control on Git security tokens:

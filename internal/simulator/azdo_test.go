@@ -152,6 +152,19 @@ func TestAzdoAnswers(t *testing.T) {
 			status: 404, contains: []string{"VS800075: The project with id 'vstfs:///Classification/TeamProject/Fabrikam' does not exist, or you do not have permission to access it.", `"typeKey":"ProjectDoesNotExistException"`}},
 		{name: "stakeholder", cfg: with(func(a *Azdo) { a.Access = AccessStakeholder() }), req: azdoReq{host: "dev.azure.com", target: repoTarget},
 			status: 404, contains: []string{"TF401019"}},
+		{name: "stakeholder in a public project", cfg: with(func(a *Azdo) { a.Access, a.PublicProject = AccessStakeholder(), true }), req: azdoReq{host: "dev.azure.com", target: repoTarget},
+			status: 200, contains: []string{`"visibility":"public"`}, userData: true},
+		{name: "Visual Studio subscriber assigned Stakeholder reads code", cfg: with(func(a *Azdo) {
+			a.Access = AccessLevel{"stakeholder", "Visual Studio Professional subscription", "msdn", "professional", "active"}
+		}), req: azdoReq{host: "dev.azure.com", target: repoTarget}, status: 200, contains: []string{`"visibility":"private"`}},
+		{name: "project", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: "/contoso/_apis/projects/Fabrikam?api-version=7.1"},
+			status: 200, ctype: "application/json", contains: []string{`"id":"` + azdoProjectID + `"`, `"visibility":"private"`, `"state":"wellFormed"`}, userData: true},
+		{name: "public project", cfg: with(func(a *Azdo) { a.PublicProject = true }), req: azdoReq{host: "dev.azure.com", target: "/contoso/_apis/projects/" + azdoProjectID},
+			status: 200, contains: []string{`"visibility":"public"`}},
+		{name: "project the user is not a member of", cfg: with(func(a *Azdo) { a.NoRepoAccess = NoAccessProject }), req: azdoReq{host: "dev.azure.com", target: "/contoso/_apis/projects/Fabrikam"},
+			status: 404, contains: []string{"TF200016: The following project does not exist: Fabrikam.", `"typeKey":"ProjectDoesNotExistWithNameException"`}},
+		{name: "Stakeholders see their private project", cfg: with(func(a *Azdo) { a.Access = AccessStakeholder() }), req: azdoReq{host: "dev.azure.com", target: "/contoso/_apis/projects/Fabrikam"},
+			status: 200, contains: []string{`"visibility":"private"`}},
 		{name: "unknown project", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: "/contoso/Other/_apis/git/repositories/web-app"},
 			status: 404, contains: []string{"TF200016: The following project does not exist: Other."}},
 		{name: "unknown repository", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: "/contoso/Fabrikam/_apis/git/repositories/api"},
@@ -288,7 +301,8 @@ func TestAzdoScenarioCatalog(t *testing.T) {
 	want := []string{
 		"azdo-healthy", "pat-expired", "pat-sign-in-page", "pat-revoked-or-inactive", "pat-wrong-organization",
 		"pat-anonymous", "no-code-scope", "stakeholder", "not-a-contributor", "global-pat", "azdo-legacy-url",
-		"azdo-on-prem", "entitlement-unreadable",
+		"azdo-on-prem", "entitlement-unreadable", "stakeholder-public-project", "repo-hidden-public-project",
+		"visual-studio-subscriber", "visual-studio-unlisted",
 	}
 	ids := []string{checkAzdoPAT, checkAzdoGlobalPAT, checkAzdoCodeRead, checkAzdoContribute, checkAzdoAccessLevel}
 	got := map[string]Scenario{}
@@ -328,6 +342,7 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 	type outcome struct {
 		conn, global, repo, perm, ent azdo.Failure // "" = success
 		globalPAT, contribute         bool
+		public                        bool // the project's visibility, read from the project itself
 		level                         azdo.Level
 		deployment                    azdo.Deployment
 	}
@@ -356,6 +371,12 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 		"global-pat":              {globalPAT: true, contribute: true, level: azdo.LevelBasic, deployment: azdo.Services},
 		"entitlement-unreadable":  {ent: azdo.FailureUnauthorized, contribute: true, deployment: azdo.Services},
 		"azdo-on-prem":            {contribute: true, deployment: azdo.Server},
+		// Stakeholders read code in public projects (Stakeholder access
+		// quick reference); the entitlement still says Stakeholder.
+		"stakeholder-public-project": {contribute: true, level: azdo.LevelStakeholder, deployment: azdo.Services, public: true},
+		"repo-hidden-public-project": {repo: azdo.FailureNoAccess, contribute: true, level: azdo.LevelBasic, deployment: azdo.Services, public: true},
+		"visual-studio-subscriber":   {contribute: true, level: azdo.LevelBasic, deployment: azdo.Services},
+		"visual-studio-unlisted":     {contribute: true, level: azdo.LevelUnknown, deployment: azdo.Services},
 	}
 	// The anonymous answer to the git and entitlement calls is a 401.
 	anon := want["pat-anonymous"]
@@ -420,6 +441,15 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 			projectID, repoID := azdoProjectID, azdoRepoID
 			if err == nil {
 				projectID, repoID = r.Project.ID, r.ID
+			}
+			if err == nil && r.Project.Public() != w.public {
+				t.Errorf("repository's project visibility %q, want public=%v", r.Project.Visibility, w.public)
+			}
+			if w.conn == "" && org.Deployment == azdo.Services {
+				p, err := c.Project(ctx, project)
+				if err != nil || p.Public() != w.public || p.ID != azdoProjectID {
+					t.Errorf("Project = %+v, %v; want public=%v", p, err, w.public)
+				}
 			}
 			for _, bits := range []int{azdo.GenericContribute, azdo.PullRequestContribute} {
 				ok, err := c.HasPermissions(ctx, azdo.GitNamespace, bits, azdo.RepoToken(projectID, repoID))

@@ -91,6 +91,28 @@ func azdoScenarios() []Scenario {
 			func(a *Azdo) { a.EntitlementScopeMissing = true }, nil, azdoExpect(checkAzdoAccessLevel, "warn")),
 	}
 
+	// Access levels and project visibility (issue 9, rule 6).
+	withText := func(sc Scenario, text map[string]string) Scenario { sc.ExpectText = text; return sc }
+	scenarios = append(scenarios,
+		withText(sc("stakeholder-public-project",
+			"The PAT's user has Stakeholder access, but project Fabrikam is public: Stakeholders have full Azure Repos access there, so every check passes.",
+			func(a *Azdo) { a.Access, a.PublicProject = AccessStakeholder(), true }, nil, azdoExpect()),
+			map[string]string{checkAzdoAccessLevel: "project Fabrikam is public: in public projects Stakeholders have full Azure Repos access"}),
+		withText(sc("repo-hidden-public-project",
+			"Project Fabrikam is public but the repository is hidden from the user (TF401019): the name is wrong or Read is denied; Stakeholder access is no cause there.",
+			func(a *Azdo) { a.NoRepoAccess, a.PublicProject = NoAccessRepo, true }, nil,
+			azdoExpect(checkAzdoCodeRead, "fail", checkAzdoContribute, "skip")),
+			map[string]string{checkAzdoCodeRead: "Project Fabrikam is public, so every user of the organization can read its code, Stakeholders included"}),
+		withText(sc("visual-studio-subscriber",
+			"The PAT's user is licensed through a Visual Studio Enterprise subscription (licensingSource msdn): counted as Basic, as Microsoft documents it.",
+			func(a *Azdo) { a.Access = AccessVisualStudio() }, nil, azdoExpect()),
+			map[string]string{checkAzdoAccessLevel: `a Visual Studio Enterprise subscription (licensingSource "msdn", msdnLicenseType "enterprise")`}),
+		withText(sc("visual-studio-unlisted",
+			"The PAT's user is licensed through msdn with msdnLicenseType \"eligible\", which Microsoft does not list as including Basic: the access level cannot be verified.",
+			func(a *Azdo) { a.Access = AccessVisualStudioEligible() }, nil, azdoExpect(checkAzdoAccessLevel, "warn")),
+			map[string]string{checkAzdoAccessLevel: `msdnLicenseType "eligible"`}),
+	)
+
 	onPrem := sc("azdo-on-prem",
 		"Azure DevOps Server 2022 at https://tfs.contoso.example/tfs/DefaultCollection: the PAT, code and contribution checks pass; access levels and global PATs do not exist there.",
 		nil, map[string]string{
