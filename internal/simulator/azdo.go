@@ -478,7 +478,7 @@ func (h *azdoSim) repository(w http.ResponseWriter, r *http.Request, site azdoSi
 			"url":  site.base + "/" + azdoProjectID + "/_apis/git/repositories/" + azdoRepoID,
 			// TeamProjectReference (git 7.1 spec): visibility is
 			// "private" or "public".
-			"project": h.projectRef(projectURL),
+			"project":         h.projectRef(projectURL),
 			"defaultBranch":   "refs/heads/main",
 			"size":            73519,
 			"remoteUrl":       remote,
