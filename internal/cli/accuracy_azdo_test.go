@@ -62,3 +62,30 @@ func TestHealthyRunAsksNoProject(t *testing.T) {
 		}
 	}
 }
+
+// With the job's own token a refusal says nothing about SonarQube's PAT:
+// the repository check could not verify, it does not fail, and the checks
+// that would describe the build service are not run.
+func TestJobTokenNeverFailsOnTheBuildServicesAccess(t *testing.T) {
+	t.Parallel()
+	sc, _ := simulator.Lookup("job-token")
+	sc.Azdo.NoRepoAccess = simulator.NoAccessRepo
+	now := testClock(beforeRetirement)
+	sim, env := startScenario(t, sc, now)
+	st, msg, out := statusOf(t, now, env)
+	want := map[string]string{"azdo.pat": "warn", "azdo.code-read": "warn", "azdo.contribute": "skip", "azdo.access-level": "skip", "azdo.global-pat": "skip"}
+	for id, w := range want {
+		if st[id] != w {
+			t.Errorf("%s = %s, want %s (%s)", id, st[id], w, msg[id])
+		}
+	}
+	if !strings.HasPrefix(msg["azdo.code-read"], "Could not verify with the job's own token") {
+		t.Errorf("azdo.code-read: %q", msg["azdo.code-read"])
+	}
+	for _, l := range sim.Requests() {
+		if strings.Contains(l, "userentitlements") || strings.Contains(l, "_apis/permissions") || strings.Contains(l, "app.vssps.visualstudio.com") {
+			t.Errorf("asked about the build service: %s", l)
+		}
+	}
+	assertNoSecrets(t, secretsOf(sim, env), out)
+}

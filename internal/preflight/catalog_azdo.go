@@ -33,6 +33,12 @@ type azdoRun struct {
 	orgSrc string // where the organization URL came from
 	user   azdo.Identity
 	repo   *azdo.Repository
+	// jwt: the token has the shape of a JSON Web Token, not of a PAT.
+	jwt bool
+	// jobToken: Azure DevOps identifies the caller as a build service: the
+	// token is the job's own ($(System.AccessToken)), and what the probes
+	// show is that token's access, not that of SonarQube's PAT.
+	jobToken bool
 	// repoRead is the repository's answer, shared by azdo.code-read and
 	// azdo.access-level (a Stakeholder's code access depends on the
 	// project's visibility, which the answer carries).
@@ -121,10 +127,16 @@ func (r *run) checkAzdoPAT(ctx context.Context, a *azdoRun) Finding {
 			Remedy: "Run in a pipeline, or set SYSTEM_TEAMFOUNDATIONCOLLECTIONURI to the organization URL (e.g. https://dev.azure.com/<organization>)."}
 	}
 	a.org, a.orgSrc = org, src
+	a.jwt = azdo.LooksLikeJWT(r.cfg.AzurePAT.Value())
 	a.client = azdo.New(org, r.cfg.AzurePAT, r.d.HTTP)
 	cd, err := a.client.ConnectionData(ctx)
 	if err != nil {
-		return r.azdoFailure(a, err, "")
+		f := r.azdoFailure(a, err, "")
+		if a.jwt && f.Status == Fail {
+			f.Message += " " + r.jwtNote()
+			f.Remedy = "Give the PAT SonarQube's record holds (a user's or service account's PAT, from a secret variable) in " + r.patSource() + ", not $(System.AccessToken).\n" + f.Remedy
+		}
+		return f
 	}
 	a.user = cd.AuthenticatedUser
 	who := cd.AuthenticatedUser.ProviderDisplayName
@@ -134,11 +146,43 @@ func (r *run) checkAzdoPAT(ctx context.Context, a *azdoRun) Finding {
 	if who == "" {
 		who = cd.AuthenticatedUser.ID
 	}
-	f := Finding{Status: Pass, Message: fmt.Sprintf("Azure DevOps accepts the PAT at %s; it belongs to %s.", org.BaseURL, who)}
+	var f Finding
+	switch {
+	case cd.AuthenticatedUser.IsBuildService():
+		a.jobToken = true
+		f = Finding{Status: Warn,
+			Message: fmt.Sprintf("The token in %s is the job's own access token ($(System.AccessToken)), not a PAT: Azure DevOps at %s identifies it as %s, a pipeline's build service. SonarQube's record needs the PAT of a user or service account, so this run cannot check SonarQube's PAT; the Azure DevOps checks below show the job token's access, not SonarQube's.", r.patSource(), org.BaseURL, who),
+			Remedy:  "Put the PAT that SonarQube's record holds into a secret variable and map it to " + r.patSource() + " instead of $(System.AccessToken). " + patHowTo(org.BaseURL)}
+	case a.jwt:
+		f = Finding{Status: Warn,
+			Message: fmt.Sprintf("Azure DevOps at %s accepts the token in %s as %s, but the token is a JSON Web Token (an access token), not a PAT. SonarQube's record needs a PAT; the checks below show this token's access, which expires with the token.", org.BaseURL, r.patSource(), who),
+			Remedy:  "Give the PAT that SonarQube's record holds in " + r.patSource() + ". " + patHowTo(org.BaseURL)}
+	default:
+		f = Finding{Status: Pass, Message: fmt.Sprintf("Azure DevOps accepts the PAT at %s; it belongs to %s.", org.BaseURL, who)}
+	}
 	if src != "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI" {
 		f.Notes = append(f.Notes, "Organization URL taken from "+src+".")
 	}
 	return f
+}
+
+// patSource names where the Azure DevOps token came from.
+func (r *run) patSource() string {
+	if s := r.cfg.Sources["AZURE_DEVOPS_EXT_PAT"]; s != "" && s != "AZURE_DEVOPS_EXT_PAT" {
+		return s + " (azureDevOpsPat)"
+	}
+	return "AZURE_DEVOPS_EXT_PAT"
+}
+
+// jwtNote explains a refused token that is a JWT, not a PAT.
+func (r *run) jwtNote() string {
+	return "The token is a JSON Web Token, not a PAT: if it is $(System.AccessToken), the job's own token, Azure DevOps accepts it only while its job runs and only as far as the job's build service may go; SonarQube's record needs the PAT of a user or service account."
+}
+
+// jobTokenSkip is the finding of a check whose answer, for the job's own
+// token, would describe the build service rather than SonarQube's PAT.
+func jobTokenSkip(what string) Finding {
+	return Finding{Status: Skip, Message: "Not run: the token given is the job's own access token (see azdo.pat), and " + what + " would describe the pipeline's build service, not the account whose PAT SonarQube holds."}
 }
 
 // azdoFailure explains a failed Azure DevOps call. For calls after
@@ -189,6 +233,9 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 }
 
 func (r *run) checkGlobalPAT(ctx context.Context, a *azdoRun) Finding {
+	if a.jobToken {
+		return Finding{Status: Skip, Message: "Not run: the token given is the job's own access token (see azdo.pat), which belongs to its organization by nature; whether SonarQube's PAT is a global one can only be checked with that PAT."}
+	}
 	if a.org.Deployment != azdo.Services {
 		return Finding{Status: Skip, Message: "Azure DevOps Server has no global PATs: nothing to check."}
 	}
@@ -234,6 +281,35 @@ func (r *run) codeTarget(ctx context.Context) (project, repo, src string) {
 }
 
 func (r *run) checkCodeRead(ctx context.Context, a *azdoRun) Finding {
+	f := r.codeRead(ctx, a)
+	if !a.jobToken {
+		return f
+	}
+	// With the job's own token the answer is about the build service: a
+	// pass shows that the repository exists under these names, a refusal
+	// says nothing about SonarQube's PAT.
+	label := "Read with the job's own token: this shows the job token's access, not SonarQube's PAT."
+	var notes []string
+	for _, n := range f.Notes {
+		if !strings.HasPrefix(n, "Code write scope") { // a PAT's scope; the job token has none to check
+			notes = append(notes, n)
+		}
+	}
+	f.Notes = notes
+	switch f.Status {
+	case Pass:
+		f.Message = strings.Replace(f.Message, "is readable with the PAT.", "exists and is readable with the job's token.", 1)
+		f.Notes = append([]string{label + " It does prove that the project and repository names are right."}, f.Notes...)
+	case Fail:
+		f.Status = Warn
+		f.Message = "Could not verify with the job's own token (see azdo.pat): " + f.Message
+		f.Remedy = "Give the PAT SonarQube's record holds in " + r.patSource() + " to check the repository as SonarQube will read it."
+		f.Notes = append([]string{label}, f.Notes...)
+	}
+	return f
+}
+
+func (r *run) codeRead(ctx context.Context, a *azdoRun) Finding {
 	ans, err := r.readRepository(ctx, a)
 	project, repo, src := ans.project, ans.repo, ans.src
 	if repo == "" && err == nil {
@@ -289,6 +365,9 @@ func (r *run) repoHidden(ctx context.Context, a *azdoRun, ans repoAnswer, err er
 }
 
 func (r *run) checkContribute(ctx context.Context, a *azdoRun) Finding {
+	if a.jobToken {
+		return jobTokenSkip("its permissions on the repository")
+	}
 	if a.repo == nil {
 		// azdo.code-read ended without reading the repository (it could not verify).
 		return Finding{Status: Skip, Message: "Not run: the repository could not be read (see azdo.code-read), so its permissions could not be asked for."}
@@ -335,6 +414,9 @@ func (r *run) checkContribute(ctx context.Context, a *azdoRun) Finding {
 }
 
 func (r *run) checkAccessLevel(ctx context.Context, a *azdoRun) Finding {
+	if a.jobToken {
+		return jobTokenSkip("its access level (a build service holds no license)")
+	}
 	if a.org.Deployment != azdo.Services {
 		return Finding{Status: Skip, Message: "Access levels are checked on Azure DevOps Services only; on Azure DevOps Server they are managed in the server's administration console."}
 	}

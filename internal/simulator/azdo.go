@@ -62,6 +62,13 @@ type Azdo struct {
 	// LastAccessed is how long before the simulator's clock the user last
 	// signed in (user entitlements' lastAccessedDate).
 	LastAccessed time.Duration
+	// CollectionScopedJobs: the organization does not limit job
+	// authorization scope to the current project, so the job's own token
+	// (Servers.JobToken, $(System.AccessToken)) signs in as "Project
+	// Collection Build Service ({org})" instead of "{project} Build Service
+	// ({org})" (Microsoft's "Job access tokens" page, scoped build
+	// identities).
+	CollectionScopedJobs bool
 }
 
 // PATState is what Azure DevOps makes of the scenario's PAT.
@@ -138,6 +145,10 @@ const (
 	azdoUserID        = "8c3b1e2d-4f5a-4b6c-9d7e-0f1a2b3c4d5e"
 	azdoUserName      = "Build Bot"
 	azdoUserAccount   = "build-bot@contoso.example"
+	// The build services' identity ids (job tokens, project and
+	// collection scope).
+	azdoBuildServiceID    = "2b7c4f1e-9d3a-4e6b-8c5f-1a2b3c4d5e6f"
+	azdoCollectionBuildID = "7e8f9a0b-1c2d-4e3f-9a4b-5c6d7e8f9a0b"
 	azdoOnPremAccount = `CONTOSO\build-bot`
 	azdoOrgInstanceID = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
 	azdoCollectionID  = "6d7c8b9a-0f1e-4d2c-8b3a-495867a6b5c4"
@@ -281,16 +292,24 @@ func (h *azdoSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type caller int
 
 const (
-	callerUser      caller = iota // the scenario's PAT, accepted
-	callerAnonymous               // answered as the anonymous user
-	callerRefused                 // an answer has been written
+	callerUser         caller = iota // the scenario's PAT, accepted
+	callerBuildService               // the job's own token ($(System.AccessToken)), accepted
+	callerAnonymous                  // answered as the anonymous user
+	callerRefused                    // an answer has been written
 )
 
 // authenticate applies the PAT state. On refusal it writes the answer.
 func (h *azdoSim) authenticate(w http.ResponseWriter, r *http.Request, onPrem bool) caller {
-	known := false
-	if _, pass, ok := r.BasicAuth(); ok && pass == h.s.PAT {
-		known = true
+	// The job's token is accepted as the password of Basic, as the az
+	// devops CLI sends it from AZURE_DEVOPS_EXT_PAT.
+	known, who := false, callerUser
+	if _, pass, ok := r.BasicAuth(); ok && pass != "" {
+		switch pass {
+		case h.s.PAT:
+			known = true
+		case h.s.JobToken:
+			known, who = true, callerBuildService
+		}
 	}
 	suppress := strings.EqualFold(r.Header.Get("X-TFS-FedAuthRedirect"), "Suppress")
 	state := h.cfg.PAT
@@ -302,7 +321,7 @@ func (h *azdoSim) authenticate(w http.ResponseWriter, r *http.Request, onPrem bo
 	}
 	switch state {
 	case PATValid:
-		return callerUser
+		return who
 	case PATAnonymous:
 		return callerAnonymous
 	case PATExpired:
@@ -328,16 +347,18 @@ func (h *azdoSim) authenticate(w http.ResponseWriter, r *http.Request, onPrem bo
 }
 
 // signedIn authenticates a request to a Services-only host, where an
-// anonymous caller gets 401; false means the answer was already written.
-func (h *azdoSim) signedIn(w http.ResponseWriter, r *http.Request) bool {
-	switch h.authenticate(w, r, false) {
+// anonymous caller gets 401; callerRefused means the answer was already
+// written.
+func (h *azdoSim) signedIn(w http.ResponseWriter, r *http.Request) caller {
+	switch who := h.authenticate(w, r, false); who {
 	case callerRefused:
-		return false
+		return who
 	case callerAnonymous:
 		h.unauthorized(w, false, "")
-		return false
+		return callerRefused
+	default:
+		return who
 	}
-	return true
 }
 
 // global serves app.vssps.visualstudio.com, which only a PAT valid for
@@ -347,14 +368,18 @@ func (h *azdoSim) global(w http.ResponseWriter, r *http.Request, path string) {
 		h.notFound(w)
 		return
 	}
-	if !h.signedIn(w, r) {
+	who := h.signedIn(w, r)
+	if who == callerRefused {
 		return
 	}
-	if !h.cfg.GlobalPAT {
+	// A job's token belongs to its organization; that the global host
+	// refuses it like an organization-scoped PAT is an assumption (no
+	// documented answer).
+	if !h.cfg.GlobalPAT || who == callerBuildService {
 		h.unauthorized(w, false, "")
 		return
 	}
-	h.connectionData(w, r, false, false)
+	h.connectionData(w, r, false, who)
 }
 
 // org serves the organization or collection APIs.
@@ -369,7 +394,7 @@ func (h *azdoSim) org(w http.ResponseWriter, r *http.Request, site azdoSite) {
 	segs := azdoSegments(site.rest)
 	switch {
 	case len(segs) == 2 && strings.EqualFold(segs[0], "_apis") && strings.EqualFold(segs[1], "connectionData"):
-		h.connectionData(w, r, site.onPrem, who == callerAnonymous)
+		h.connectionData(w, r, site.onPrem, who)
 		return
 	case who == callerAnonymous:
 		// Nothing but public projects is readable anonymously, and this
@@ -377,7 +402,7 @@ func (h *azdoSim) org(w http.ResponseWriter, r *http.Request, site azdoSite) {
 		h.unauthorized(w, site.onPrem, "")
 		return
 	}
-	h.userData(w, site.onPrem)
+	h.userData(w, site.onPrem, who)
 	switch {
 	case len(segs) == 3 && strings.EqualFold(segs[0], "_apis") && strings.EqualFold(segs[1], "projects"):
 		h.project(w, r, site, segs[2])
@@ -392,9 +417,10 @@ func (h *azdoSim) org(w http.ResponseWriter, r *http.Request, site azdoSite) {
 	}
 }
 
-func (h *azdoSim) connectionData(w http.ResponseWriter, r *http.Request, onPrem, anonymous bool) {
+func (h *azdoSim) connectionData(w http.ResponseWriter, r *http.Request, onPrem bool, who caller) {
 	id, name, account := azdoUserID, azdoUserName, azdoUserAccount
 	descriptor := "Microsoft.IdentityModel.Claims.ClaimsIdentity;contoso.example\\" + azdoUserAccount
+	subject := "aad." + base64.RawURLEncoding.EncodeToString([]byte(id))
 	instance, deployment := azdoOrgInstanceID, "hosted"
 	if onPrem {
 		account = azdoOnPremAccount
@@ -405,16 +431,29 @@ func (h *azdoSim) connectionData(w http.ResponseWriter, r *http.Request, onPrem,
 	if !onPrem {
 		props["Mail"] = map[string]string{"$type": "System.String", "$value": azdoUserAccount}
 	}
-	if anonymous {
+	switch who {
+	case callerAnonymous:
 		id, name, descriptor = azdoAnonymousID, "Anonymous", "System:PublicAccess;"+azdoAnonymousID
+		subject = "aad." + base64.RawURLEncoding.EncodeToString([]byte(id))
 		props = map[string]any{}
-	} else {
-		h.userData(w, onPrem)
+	case callerBuildService:
+		// The build service's display name is Microsoft's ("Job access
+		// tokens", scoped build identities: "{Project Name} Build Service
+		// ({Org Name})", "Project Collection Build Service ({Org Name})";
+		// on Server the collection's name stands for the organization's).
+		// Its descriptor is a service identity "{host id}:Build:{project or
+		// collection id}", its subject descriptor "svc." (the forms the
+		// identity APIs return for build services). Which properties it
+		// carries is not documented; none are sent.
+		id, name, descriptor, subject, props = h.buildService(onPrem)
+		h.userData(w, onPrem, who)
+	default:
+		h.userData(w, onPrem, who)
 	}
 	identity := map[string]any{
 		"id":                  id,
 		"descriptor":          descriptor,
-		"subjectDescriptor":   "aad." + base64.RawURLEncoding.EncodeToString([]byte(id)),
+		"subjectDescriptor":   subject,
 		"providerDisplayName": name,
 		"isActive":            true,
 		"properties":          props,
@@ -434,6 +473,22 @@ func (h *azdoSim) connectionData(w http.ResponseWriter, r *http.Request, onPrem,
 			"lastChangeId64":              160384,
 		},
 	})
+}
+
+// buildService is the identity the job's token signs in as.
+func (h *azdoSim) buildService(onPrem bool) (id, name, descriptor, subject string, props map[string]any) {
+	host, scope, org := azdoOrgInstanceID, azdoProjectID, defaultOrg
+	if onPrem {
+		host, org = azdoCollectionID, strings.TrimPrefix(azdoCollection, "/tfs/")
+	}
+	name = defaultProject + " Build Service (" + org + ")"
+	id = azdoBuildServiceID
+	if h.cfg.CollectionScopedJobs {
+		scope, name, id = azdoCollectionID, "Project Collection Build Service ("+org+")", azdoCollectionBuildID
+	}
+	identifier := host + ":Build:" + scope
+	return id, name, "Microsoft.TeamFoundation.ServiceIdentity;" + identifier,
+		"svc." + base64.RawURLEncoding.EncodeToString([]byte(identifier)), map[string]any{}
 }
 
 func (h *azdoSim) repository(w http.ResponseWriter, r *http.Request, site azdoSite, project, repo string) {
@@ -571,14 +626,15 @@ func (h *azdoSim) entitlements(w http.ResponseWriter, r *http.Request, site azdo
 	if h.versionOutOfRange(w, r, false) {
 		return
 	}
-	if !h.signedIn(w, r) {
+	who := h.signedIn(w, r)
+	if who == callerRefused {
 		return
 	}
 	if h.cfg.EntitlementScopeMissing {
 		h.unauthorized(w, false, "")
 		return
 	}
-	h.userData(w, false)
+	h.userData(w, false, who)
 	if !strings.EqualFold(segs[2], azdoUserID) {
 		h.notFound(w)
 		return
@@ -645,12 +701,18 @@ func azdoVersionParts(v string) [2]int {
 	return [2]int{a, b}
 }
 
-func (h *azdoSim) userData(w http.ResponseWriter, onPrem bool) {
-	account := azdoUserAccount
+// userData sets X-VSS-UserData, "{id}:{account}", once an identity is
+// established. For the build service the second part is its display name
+// (what the service puts there for service identities is not documented).
+func (h *azdoSim) userData(w http.ResponseWriter, onPrem bool, who caller) {
+	id, account := azdoUserID, azdoUserAccount
 	if onPrem {
 		account = azdoOnPremAccount
 	}
-	w.Header().Set("X-VSS-UserData", azdoUserID+":"+account)
+	if who == callerBuildService {
+		id, account, _, _, _ = h.buildService(onPrem)
+	}
+	w.Header().Set("X-VSS-UserData", id+":"+account)
 }
 
 // unauthorized answers 401 with the service's challenges and an optional

@@ -23,7 +23,7 @@ var azdoTestNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 // azdoReq is one request to the handler.
 type azdoReq struct {
 	host, target string
-	user, pass   string // Basic credentials; pass "{pat}" is the valid PAT
+	user, pass   string // Basic credentials; pass "{pat}" is the valid PAT, "{jobtoken}" the job's token
 	noAuth       bool
 	noSuppress   bool
 	method       string
@@ -31,7 +31,7 @@ type azdoReq struct {
 
 func serveAzdo(t *testing.T, cfg Azdo, reqs ...azdoReq) []*httptest.ResponseRecorder {
 	t.Helper()
-	s := &Servers{PAT: randPAT(), now: func() time.Time { return azdoTestNow }}
+	s := &Servers{PAT: randPAT(), JobToken: randJobToken(), now: func() time.Time { return azdoTestNow }}
 	h := newAzdoHandler(cfg, s)
 	var out []*httptest.ResponseRecorder
 	for _, q := range reqs {
@@ -42,8 +42,11 @@ func serveAzdo(t *testing.T, cfg Azdo, reqs ...azdoReq) []*httptest.ResponseReco
 		r := httptest.NewRequest(method, "https://"+q.host+q.target, nil)
 		if !q.noAuth {
 			pass := q.pass
-			if pass == "" || pass == "{pat}" {
+			switch pass {
+			case "", "{pat}":
 				pass = s.PAT
+			case "{jobtoken}":
+				pass = s.JobToken
 			}
 			r.SetBasicAuth(q.user, pass)
 		}
@@ -119,6 +122,18 @@ func TestAzdoAnswers(t *testing.T) {
 		{name: "unknown PAT without Suppress", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: connData, pass: "not-the-pat", noSuppress: true},
 			status: 302, ctype: "text/html", contains: []string{"Object moved"},
 			headers: map[string]string{"Location": "https://spsprodweu5.vssps.visualstudio.com/_signin?realm=dev.azure.com&reply_to=https%3A%2F%2Fdev.azure.com%2Fcontoso%2F_apis%2FconnectionData"}},
+		{name: "job token", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: connData, pass: "{jobtoken}"},
+			status: 200, ctype: "application/json", userData: true, contains: []string{
+				`"providerDisplayName":"Fabrikam Build Service (contoso)"`,
+				`"descriptor":"Microsoft.TeamFoundation.ServiceIdentity;` + azdoOrgInstanceID + `:Build:` + azdoProjectID + `"`,
+				`"subjectDescriptor":"svc.`}},
+		{name: "job token, collection scope", cfg: with(func(a *Azdo) { a.CollectionScopedJobs = true }), req: azdoReq{host: "dev.azure.com", target: connData, pass: "{jobtoken}"},
+			status: 200, contains: []string{`"providerDisplayName":"Project Collection Build Service (contoso)"`, `:Build:` + azdoCollectionID + `"`}},
+		{name: "job token on the server", cfg: healthy, req: azdoReq{host: "tfs.contoso.example", target: "/tfs/DefaultCollection/_apis/connectionData", pass: "{jobtoken}"},
+			status: 200, contains: []string{`"providerDisplayName":"Fabrikam Build Service (DefaultCollection)"`}},
+		{name: "job token reads its project's repository", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: repoTarget, pass: "{jobtoken}"},
+			status: 200, userData: true, contains: []string{`"id":"` + azdoRepoID + `"`}},
+		{name: "job token on the global host", cfg: with(func(a *Azdo) { a.GlobalPAT = true }), req: azdoReq{host: "app.vssps.visualstudio.com", target: "/_apis/connectionData", pass: "{jobtoken}"}, status: 401},
 		{name: "no credentials", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: connData, noAuth: true}, status: 401},
 		{name: "expired", cfg: with(func(a *Azdo) { a.PAT = PATExpired }), req: azdoReq{host: "dev.azure.com", target: repoTarget},
 			status: 401, ctype: "application/json", contains: []string{azdoExpiredBody}},
@@ -302,7 +317,7 @@ func TestAzdoScenarioCatalog(t *testing.T) {
 		"azdo-healthy", "pat-expired", "pat-sign-in-page", "pat-revoked-or-inactive", "pat-wrong-organization",
 		"pat-anonymous", "no-code-scope", "stakeholder", "not-a-contributor", "global-pat", "azdo-legacy-url",
 		"azdo-on-prem", "entitlement-unreadable", "stakeholder-public-project", "repo-hidden-public-project",
-		"visual-studio-subscriber", "visual-studio-unlisted",
+		"visual-studio-subscriber", "visual-studio-unlisted", "job-token", "job-token-collection", "job-token-expired",
 	}
 	ids := []string{checkAzdoPAT, checkAzdoGlobalPAT, checkAzdoCodeRead, checkAzdoContribute, checkAzdoAccessLevel}
 	got := map[string]Scenario{}
@@ -311,7 +326,7 @@ func TestAzdoScenarioCatalog(t *testing.T) {
 			t.Errorf("duplicate scenario %s", sc.Name)
 		}
 		got[sc.Name] = sc
-		if sc.Summary == "" || sc.Azdo.Org == "" || sc.Env["AZURE_DEVOPS_EXT_PAT"] != "{{pat}}" {
+		if tok := sc.Env["AZURE_DEVOPS_EXT_PAT"]; sc.Summary == "" || sc.Azdo.Org == "" || tok != "{{pat}}" && tok != "{{jobtoken}}" {
 			t.Errorf("%s: incomplete scenario", sc.Name)
 		}
 		if sonarUnset(sc.Sonar) {
@@ -342,7 +357,8 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 	type outcome struct {
 		conn, global, repo, perm, ent azdo.Failure // "" = success
 		globalPAT, contribute         bool
-		public                        bool // the project's visibility, read from the project itself
+		public                        bool   // the project's visibility, read from the project itself
+		buildService                  string // the build service connectionData names, for the job's token
 		level                         azdo.Level
 		deployment                    azdo.Deployment
 	}
@@ -377,6 +393,11 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 		"repo-hidden-public-project": {repo: azdo.FailureNoAccess, contribute: true, level: azdo.LevelBasic, deployment: azdo.Services, public: true},
 		"visual-studio-subscriber":   {contribute: true, level: azdo.LevelBasic, deployment: azdo.Services},
 		"visual-studio-unlisted":     {contribute: true, level: azdo.LevelUnknown, deployment: azdo.Services},
+		// The job's token reads its own project's repository; the global
+		// host refuses it; the build service has no user entitlement.
+		"job-token":            {ent: azdo.FailureNotFound, contribute: true, deployment: azdo.Services, buildService: "Fabrikam Build Service (contoso)"},
+		"job-token-collection": {ent: azdo.FailureNotFound, contribute: true, deployment: azdo.Services, buildService: "Project Collection Build Service (contoso)"},
+		"job-token-expired":    refused(azdo.FailureUnauthorized),
 	}
 	// The anonymous answer to the git and entitlement calls is a 401.
 	anon := want["pat-anonymous"]
@@ -427,8 +448,11 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 			userID := azdoUserID
 			if err == nil {
 				userID = cd.AuthenticatedUser.ID
-				if cd.UserData == "" || cd.AuthenticatedUser.Account == "" {
+				if cd.UserData == "" || cd.AuthenticatedUser.Account == "" && w.buildService == "" {
 					t.Errorf("connectionData lacks the account: %+v", cd)
+				}
+				if cd.AuthenticatedUser.IsBuildService() != (w.buildService != "") || w.buildService != "" && cd.AuthenticatedUser.ProviderDisplayName != w.buildService {
+					t.Errorf("connectionData identity %+v, want build service %q", cd.AuthenticatedUser, w.buildService)
 				}
 			}
 			global, err := c.IsGlobalPAT(ctx)

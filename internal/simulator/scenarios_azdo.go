@@ -113,6 +113,27 @@ func azdoScenarios() []Scenario {
 			map[string]string{checkAzdoAccessLevel: `msdnLicenseType "eligible"`}),
 	)
 
+	// The job's own token instead of a PAT (issue 9, rule 7).
+	jobToken := map[string]string{"AZURE_DEVOPS_EXT_PAT": "{{jobtoken}}"}
+	jobExpect := azdoExpect(checkAzdoPAT, "warn", checkAzdoGlobalPAT, "skip", checkAzdoContribute, "skip", checkAzdoAccessLevel, "skip")
+	scenarios = append(scenarios,
+		withText(sc("job-token",
+			"AZURE_DEVOPS_EXT_PAT holds $(System.AccessToken), the job's own token: Azure DevOps signs it in as \"Fabrikam Build Service (contoso)\". SonarQube's record needs a user's or service account's PAT; the probes show the job token's access only.",
+			nil, jobToken, jobExpect),
+			map[string]string{
+				checkAzdoPAT:      "Fabrikam Build Service (contoso), a pipeline's build service. SonarQube's record needs the PAT of a user or service account",
+				checkAzdoCodeRead: "the job token's access, not SonarQube's PAT",
+			}),
+		withText(sc("job-token-collection",
+			"$(System.AccessToken) of an organization that does not limit job authorization scope: it signs in as \"Project Collection Build Service (contoso)\".",
+			func(a *Azdo) { a.CollectionScopedJobs = true }, jobToken, jobExpect),
+			map[string]string{checkAzdoPAT: "Project Collection Build Service (contoso)"}),
+		withText(sc("job-token-expired",
+			"AZURE_DEVOPS_EXT_PAT holds a job token that Azure DevOps no longer accepts (its job has ended): 401, and the token is a JSON Web Token, not a PAT.",
+			func(a *Azdo) { a.PAT = PATRevoked }, jobToken, azdoExpect(afterPAT...)),
+			map[string]string{checkAzdoPAT: "The token is a JSON Web Token, not a PAT"}),
+	)
+
 	onPrem := sc("azdo-on-prem",
 		"Azure DevOps Server 2022 at https://tfs.contoso.example/tfs/DefaultCollection: the PAT, code and contribution checks pass; access levels and global PATs do not exist there.",
 		nil, map[string]string{
