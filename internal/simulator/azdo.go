@@ -140,26 +140,26 @@ func AccessVisualStudioEligible() AccessLevel {
 
 // The simulated identities. The ids are fixed so that tests can name them.
 const (
-	azdoProjectID     = "3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b"
-	azdoRepoID        = "5febef5a-833d-4e14-b9c0-14cb638f91e6"
-	azdoUserID        = "8c3b1e2d-4f5a-4b6c-9d7e-0f1a2b3c4d5e"
-	azdoUserName      = "Build Bot"
-	azdoUserAccount   = "build-bot@contoso.example"
+	azdoProjectID   = "3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b"
+	azdoRepoID      = "5febef5a-833d-4e14-b9c0-14cb638f91e6"
+	azdoUserID      = "8c3b1e2d-4f5a-4b6c-9d7e-0f1a2b3c4d5e"
+	azdoUserName    = "Build Bot"
+	azdoUserAccount = "build-bot@contoso.example"
 	// The build services' identity ids (job tokens, project and
 	// collection scope).
 	azdoBuildServiceID    = "2b7c4f1e-9d3a-4e6b-8c5f-1a2b3c4d5e6f"
 	azdoCollectionBuildID = "7e8f9a0b-1c2d-4e3f-9a4b-5c6d7e8f9a0b"
-	azdoOnPremAccount = `CONTOSO\build-bot`
-	azdoOrgInstanceID = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
-	azdoCollectionID  = "6d7c8b9a-0f1e-4d2c-8b3a-495867a6b5c4"
-	azdoAnonymousID   = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
-	azdoGitNamespace  = "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87"
-	azdoOnPremHost    = "tfs.contoso.example"
-	azdoCollection    = "/tfs/DefaultCollection"
-	azdoServerVersion = "7.0" // Azure DevOps Server 2022
-	azdoCloudVersion  = "7.2"
-	azdoRetryAfterSec = 1
-	azdoRateLimit     = 200
+	azdoOnPremAccount     = `CONTOSO\build-bot`
+	azdoOrgInstanceID     = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
+	azdoCollectionID      = "6d7c8b9a-0f1e-4d2c-8b3a-495867a6b5c4"
+	azdoAnonymousID       = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
+	azdoGitNamespace      = "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87"
+	azdoOnPremHost        = "tfs.contoso.example"
+	azdoCollection        = "/tfs/DefaultCollection"
+	azdoServerVersion     = "7.0" // Azure DevOps Server 2022
+	azdoCloudVersion      = "7.2"
+	azdoRetryAfterSec     = 1
+	azdoRateLimit         = 200
 )
 
 // Git Repositories permission bits a reader and a contributor hold.
