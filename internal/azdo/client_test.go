@@ -477,6 +477,11 @@ func TestFailures(t *testing.T) {
 		{"revoked or unknown PAT, empty 401", conn, answer{status: 401, header: map[string]string{"WWW-Authenticate": `Basic realm="https://tfsprodweu2.visualstudio.com/"`}},
 			FailureUnauthorized, 401, "401 Unauthorized", httpx.KindStatus},
 		{"401 TF400813", conn, answer{status: 401, body: tf400813Body}, FailureUnauthorized, 401, "TF400813: The user '' is not authorized", httpx.KindStatus},
+		// Microsoft documents no message for a retired global PAT; should an
+		// answer name global PATs, it is taken at its word. (A hypothetical
+		// body, in the service's usual error envelope.)
+		{"401 naming global PATs", conn, answer{status: 401, body: `{"$id":"1","innerException":null,"message":"Global personal access tokens (\"All accessible organizations\") are no longer supported.","errorCode":0,"eventId":3000}`},
+			FailureGlobalPAT, 401, "Global personal access tokens", httpx.KindStatus},
 		{"401 with X-VSS-AuthenticateError", conn, answer{status: 401, header: map[string]string{"X-VSS-AuthenticateError": "InvalidToken"}},
 			FailureUnauthorized, 401, "X-VSS-AuthenticateError: InvalidToken", httpx.KindStatus},
 		{"203 sign-in page", conn, answer{status: 203, header: html, body: signInHTML}, FailureSignInPage, 203,

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"sonar-preflight/internal/simulator"
 )
@@ -88,4 +91,34 @@ func TestJobTokenNeverFailsOnTheBuildServicesAccess(t *testing.T) {
 		}
 	}
 	assertNoSecrets(t, secretsOf(sim, env), out)
+}
+
+// Where Azure DevOps' own answer names global PATs, azdo.pat says so for
+// certain instead of listing it among possible causes. Microsoft documents
+// no such answer, so this one is injected: a hypothetical body in the
+// service's usual error envelope.
+func TestRefusalNamingGlobalPATsIsCertain(t *testing.T) {
+	t.Parallel()
+	sc, _ := simulator.Lookup("azdo-healthy")
+	named := func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasSuffix(r.URL.Path, "/_apis/connectionData") || r.Host != "dev.azure.com" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"$id":"1","innerException":null,"message":"Global personal access tokens (\"All accessible organizations\") are no longer supported.","errorCode":0,"eventId":3000}`)
+		return true
+	}
+	now := testClock(time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC))
+	sim, err := simulator.Start(sc, simulator.Options{Dir: t.TempDir(), Intercept: named, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	env := sim.Env()
+	env["AGENT_TEMPDIRECTORY"] = t.TempDir()
+	st, msg, _ := statusOf(t, now, env)
+	if st["azdo.pat"] != "fail" || !strings.Contains(msg["azdo.pat"], "its answer names global") || strings.Contains(msg["azdo.pat"], "may be") {
+		t.Errorf("azdo.pat = %s %q", st["azdo.pat"], msg["azdo.pat"])
+	}
 }

@@ -89,6 +89,9 @@ func TestScenarios(t *testing.T) {
 				t.Fatalf("scenario %s expects nothing", sc.Name)
 			}
 			now := testClock(beforeRetirement)
+			if !sc.At.IsZero() {
+				now = testClock(sc.At)
+			}
 			sim, env := startScenario(t, sc, now)
 			code, stdout, stderr := runApp(t, now, env, "--format", "json", "--debug")
 			var rep jsonReport

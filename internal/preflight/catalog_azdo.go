@@ -194,24 +194,37 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 	case azdo.FailureSignInPage:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "Azure DevOps answered with its sign-in page (HTTP 203, a redirect, or HTML) instead of the API: it did not accept the PAT. Older SonarQube versions, which follow redirects and accept any 2xx answer, may take such an answer as success, so this failure can stay hidden there.",
-			Remedy:  "The PAT is invalid, revoked, expired or made for another organization. " + patHowTo(org)}
+			Remedy:  "The PAT is invalid, revoked, expired" + r.retiredGlobalCause() + " or made for another organization. " + patHowTo(org)}
 	case azdo.FailureExpired:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "The PAT has expired: Azure DevOps answered \"Access Denied: The Personal Access Token used has expired.\"",
 			Remedy:  "Azure DevOps PATs always carry an expiry date. " + patHowTo(org) + " Note the new expiry date somewhere your team will see it."}
+	case azdo.FailureGlobalPAT:
+		if step != "" {
+			break
+		}
+		return Finding{Status: Fail, Evidence: ev,
+			Message: fmt.Sprintf("Azure DevOps rejected the PAT (401) at %s and its answer names global (\"All accessible organizations\") PATs: the PAT is a global one, and Microsoft stops every global PAT on %s.", org, GlobalPATRetirement.Format("2006-01-02")),
+			Remedy:  "Create a PAT scoped to this organization (User settings > Personal access tokens > New Token > Organization: " + a.org.Name + "). " + patHowTo(org)}
 	case azdo.FailureUnauthorized:
 		if step != "" {
 			break // a later call's 401 means something else; callers explain theirs
 		}
+		causes := "the PAT was revoked; Azure DevOps stopped it because its user did not sign in for 30 days (90 days in organizations backed by Microsoft Entra ID); it was made for another organization; or it was mistyped."
+		tell := []string{
+			"To tell which: sign in to " + org + " as the PAT's user and open User settings > Personal access tokens.",
+			"- The token is listed as Revoked, or is not listed at all: it was revoked, or belongs to another user or organization.",
+			"- You could not sign in, or this is the first sign-in for weeks: inactivity stopped it; signing in re-enables the account, not the PAT.",
+			"- It is listed as Active for another organization: it was made for that one.",
+		}
+		if r.globalPATsRetired() {
+			day := GlobalPATRetirement.Format("2006-01-02")
+			causes = "the PAT was revoked; Azure DevOps stopped it because its user did not sign in for 30 days (90 days in organizations backed by Microsoft Entra ID); it may be a global (\"All accessible organizations\") PAT, which Microsoft stopped on " + day + "; it was made for another organization; or it was mistyped."
+			tell = append(tell, "- Its Organization column reads \"All accessible organizations\": it is a global PAT, which Azure DevOps no longer accepts since "+day+"; create one for organization "+a.org.Name+".")
+		}
 		return Finding{Status: Fail, Evidence: ev,
-			Message: "Azure DevOps rejected the PAT (401 Unauthorized) at " + org + ". Azure DevOps gives the same answer for several causes, which cannot be told apart from outside: the PAT was revoked; Azure DevOps stopped it because its user did not sign in for 30 days (90 days in organizations backed by Microsoft Entra ID); it was made for another organization; or it was mistyped.",
-			Remedy: strings.Join([]string{
-				"To tell which: sign in to " + org + " as the PAT's user and open User settings > Personal access tokens.",
-				"- The token is listed as Revoked, or is not listed at all: it was revoked, or belongs to another user or organization.",
-				"- You could not sign in, or this is the first sign-in for weeks: inactivity stopped it; signing in re-enables the account, not the PAT.",
-				"- It is listed as Active for another organization: it was made for that one.",
-				patHowTo(org),
-			}, "\n")}
+			Message: "Azure DevOps rejected the PAT (401 Unauthorized) at " + org + ". Azure DevOps gives the same answer for several causes, which cannot be told apart from outside: " + causes,
+			Remedy:  strings.Join(append(tell, patHowTo(org)), "\n")}
 	case azdo.FailureNotFound:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: fmt.Sprintf("The organization or collection URL %s does not exist (404), as taken from %s.", org, a.orgSrc),
@@ -219,7 +232,7 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 	case azdo.FailureAnonymous:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "Azure DevOps answered as the anonymous user: the PAT was not accepted. (This organization has public projects, so it answers a bad PAT anonymously instead of with 401.)",
-			Remedy:  "The PAT is invalid, revoked, expired or made for another organization. " + patHowTo(org)}
+			Remedy:  "The PAT is invalid, revoked, expired" + r.retiredGlobalCause() + " or made for another organization. " + patHowTo(org)}
 	case azdo.FailureThrottled:
 		return Finding{Status: Warn, Evidence: ev,
 			Message: "Could not verify: Azure DevOps throttled the requests (429, TF400733) beyond the wait this run allows.",
@@ -230,6 +243,19 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 		what = step
 	}
 	return describeError("Azure DevOps", org, err, what)
+}
+
+// globalPATsRetired reports whether Microsoft has stopped global PATs by
+// the run's clock.
+func (r *run) globalPATsRetired() bool { return !r.d.Now().Before(GlobalPATRetirement) }
+
+// retiredGlobalCause is the cause to add to a refused PAT's list once global
+// PATs are retired (how to tell is in the 401 remedy).
+func (r *run) retiredGlobalCause() string {
+	if !r.globalPATsRetired() {
+		return ""
+	}
+	return ", a global (\"All accessible organizations\") PAT, which Microsoft stopped on " + GlobalPATRetirement.Format("2006-01-02") + " (its Organization column in User settings > Personal access tokens says so),"
 }
 
 func (r *run) checkGlobalPAT(ctx context.Context, a *azdoRun) Finding {

@@ -55,6 +55,8 @@ type Azdo struct {
 	PermissionsScopeMissing bool
 	// GlobalPAT: the PAT is valid for all accessible organizations, so the
 	// global host answers connectionData (SonarQube rejects such PATs).
+	// From GlobalPATRetirement on (by the simulator's clock) Azure DevOps
+	// refuses it everywhere.
 	GlobalPAT bool
 	// Throttle429 answers the first N requests 429 with TF400733 and
 	// Retry-After.
@@ -137,6 +139,10 @@ func AccessVisualStudio() AccessLevel {
 func AccessVisualStudioEligible() AccessLevel {
 	return AccessLevel{"none", "", "msdn", "eligible", "active"}
 }
+
+// GlobalPATRetirement is the day Microsoft stops every global ("All
+// accessible organizations") PAT.
+var GlobalPATRetirement = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 
 // The simulated identities. The ids are fixed so that tests can name them.
 const (
@@ -313,6 +319,13 @@ func (h *azdoSim) authenticate(w http.ResponseWriter, r *http.Request, onPrem bo
 	}
 	suppress := strings.EqualFold(r.Header.Get("X-TFS-FedAuthRedirect"), "Suppress")
 	state := h.cfg.PAT
+	if known && who == callerUser && h.cfg.GlobalPAT && !onPrem && !h.s.now().Before(GlobalPATRetirement) && state == PATValid {
+		// "All existing global PATs stop working on December 1, 2026"
+		// (Microsoft, "Use personal access tokens"). No distinct answer is
+		// documented, so the refusal is the bare one of any token the
+		// service no longer accepts.
+		state = PATRevoked
+	}
 	if !known {
 		state = PATRevoked // an unknown credential is refused like a revoked one
 		if h.cfg.PAT == PATAnonymous {

@@ -209,6 +209,8 @@ func TestAzdoAnswers(t *testing.T) {
 		{name: "organization-scoped PAT on the global host", cfg: healthy, req: azdoReq{host: "app.vssps.visualstudio.com", target: "/_apis/connectionData?api-version=3.0-preview"}, status: 401},
 		{name: "global PAT on the global host", cfg: with(func(a *Azdo) { a.GlobalPAT = true }), req: azdoReq{host: "app.vssps.visualstudio.com", target: "/_apis/connectionData?api-version=3.0-preview"},
 			status: 200, contains: []string{`"id":"` + azdoUserID + `"`}},
+		{name: "global PAT in the organization before its retirement", cfg: with(func(a *Azdo) { a.GlobalPAT = true }), req: azdoReq{host: "dev.azure.com", target: connData},
+			status: 200, userData: true},
 
 		{name: "on-premises connectionData", cfg: healthy, req: azdoReq{host: "tfs.contoso.example", target: "/tfs/DefaultCollection/_apis/connectionData?api-version=3.0-preview"},
 			status: 200, contains: []string{`"deploymentType":"onPremises"`, `"$value":"CONTOSO\\build-bot"`}, userData: true},
@@ -318,6 +320,7 @@ func TestAzdoScenarioCatalog(t *testing.T) {
 		"pat-anonymous", "no-code-scope", "stakeholder", "not-a-contributor", "global-pat", "azdo-legacy-url",
 		"azdo-on-prem", "entitlement-unreadable", "stakeholder-public-project", "repo-hidden-public-project",
 		"visual-studio-subscriber", "visual-studio-unlisted", "job-token", "job-token-collection", "job-token-expired",
+		"global-pat-retired",
 	}
 	ids := []string{checkAzdoPAT, checkAzdoGlobalPAT, checkAzdoCodeRead, checkAzdoContribute, checkAzdoAccessLevel}
 	got := map[string]Scenario{}
@@ -398,6 +401,8 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 		"job-token":            {ent: azdo.FailureNotFound, contribute: true, deployment: azdo.Services, buildService: "Fabrikam Build Service (contoso)"},
 		"job-token-collection": {ent: azdo.FailureNotFound, contribute: true, deployment: azdo.Services, buildService: "Project Collection Build Service (contoso)"},
 		"job-token-expired":    refused(azdo.FailureUnauthorized),
+		// From 2026-12-01 a global PAT is refused like a revoked one.
+		"global-pat-retired": refused(azdo.FailureUnauthorized),
 	}
 	// The anonymous answer to the git and entitlement calls is a 401.
 	anon := want["pat-anonymous"]
@@ -411,7 +416,11 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 		}
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()
-			sim, err := Start(sc, Options{Dir: t.TempDir(), Now: func() time.Time { return azdoTestNow }})
+			at := azdoTestNow
+			if !sc.At.IsZero() {
+				at = sc.At
+			}
+			sim, err := Start(sc, Options{Dir: t.TempDir(), Now: func() time.Time { return at }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -507,6 +516,47 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 				if strings.Contains(line, base64.StdEncoding.EncodeToString([]byte(":"+pat.Value()))) {
 					t.Errorf("request line carries the credential: %s", line)
 				}
+			}
+		})
+	}
+}
+
+// From 2026-12-01 (the simulator's clock) Azure DevOps refuses a global PAT
+// everywhere, with the bare answer of any token it no longer accepts; an
+// organization-scoped PAT is unaffected, and so is Azure DevOps Server.
+func TestAzdoRetiresGlobalPATs(t *testing.T) {
+	t.Parallel()
+	global := HealthyAzdo()
+	global.GlobalPAT = true
+	tests := []struct {
+		name   string
+		cfg    Azdo
+		at     time.Time
+		host   string
+		target string
+		status int
+	}{
+		{"the evening before", global, GlobalPATRetirement.Add(-time.Minute), "dev.azure.com", connData, 200},
+		{"on the day", global, GlobalPATRetirement, "dev.azure.com", connData, 401},
+		{"on the global host", global, GlobalPATRetirement, "app.vssps.visualstudio.com", "/_apis/connectionData", 401},
+		{"user entitlements", global, GlobalPATRetirement.Add(time.Hour), "vsaex.dev.azure.com", "/contoso/_apis/userentitlements/" + azdoUserID, 401},
+		{"an organization PAT", HealthyAzdo(), GlobalPATRetirement.Add(time.Hour), "dev.azure.com", connData, 200},
+		{"Azure DevOps Server", global, GlobalPATRetirement.Add(time.Hour), "tfs.contoso.example", "/tfs/DefaultCollection/_apis/connectionData", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := &Servers{PAT: randPAT(), JobToken: randJobToken(), now: func() time.Time { return tt.at }}
+			r := httptest.NewRequest(http.MethodGet, "https://"+tt.host+tt.target, nil)
+			r.SetBasicAuth("", s.PAT)
+			r.Header.Set("X-TFS-FedAuthRedirect", "Suppress")
+			w := httptest.NewRecorder()
+			newAzdoHandler(tt.cfg, s).ServeHTTP(w, r)
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			if tt.status == 401 && (w.Body.Len() != 0 || len(w.Header().Values("WWW-Authenticate")) == 0) {
+				t.Errorf("401 with body %q, challenges %v: want the bare refusal", w.Body, w.Header().Values("WWW-Authenticate"))
 			}
 		})
 	}

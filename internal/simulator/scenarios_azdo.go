@@ -1,5 +1,7 @@
 package simulator
 
+import "time"
+
 // Azure DevOps check ids, as the preflight catalog names them.
 const (
 	checkAzdoPAT         = "azdo.pat"
@@ -28,6 +30,10 @@ func azdoExpect(except ...string) map[string]string {
 // refused: skipped. azdo.contribute needs the repository's ids, so it
 // follows azdo.code-read.
 var afterPAT = []string{checkAzdoPAT, "fail", checkAzdoGlobalPAT, "skip", checkAzdoCodeRead, "skip", checkAzdoContribute, "skip", checkAzdoAccessLevel, "skip"}
+
+func withText(sc Scenario, text map[string]string) Scenario { sc.ExpectText = text; return sc }
+
+func withDate(sc Scenario, at time.Time) Scenario { sc.At = at; return sc }
 
 func azdoScenarios() []Scenario {
 	sc := func(name, summary string, edit func(*Azdo), env map[string]string, expect map[string]string) Scenario {
@@ -74,11 +80,11 @@ func azdoScenarios() []Scenario {
 		sc("not-a-contributor",
 			"The PAT's user can read the repository but holds neither Contribute nor Contribute to pull requests.",
 			func(a *Azdo) { a.NotContributor = true }, nil, azdoExpect(checkAzdoContribute, "fail")),
-		// The check warns before 2026-12-01 and fails from then on; the
-		// scenario tests run on a clock set before that date.
-		sc("global-pat",
-			"The PAT is valid for all accessible organizations: Microsoft retires global PATs on 2026-12-01 and SonarQube rejects them (warn before that date, fail after).",
-			func(a *Azdo) { a.GlobalPAT = true }, nil, azdoExpect(checkAzdoGlobalPAT, "warn")),
+		// The check warns before 2026-12-01; from then on Azure DevOps
+		// refuses the PAT (global-pat-retired).
+		withDate(sc("global-pat",
+			"The PAT is valid for all accessible organizations (on 2026-11-25): Microsoft retires global PATs on 2026-12-01 and SonarQube rejects them, so azdo.global-pat warns.",
+			func(a *Azdo) { a.GlobalPAT = true }, nil, azdoExpect(checkAzdoGlobalPAT, "warn")), time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)),
 		sc("azdo-legacy-url",
 			"The pipeline names the organization by its legacy URL https://contoso.visualstudio.com/ and SonarQube by https://dev.azure.com/contoso: the same organization, every check passes.",
 			nil, map[string]string{
@@ -92,7 +98,6 @@ func azdoScenarios() []Scenario {
 	}
 
 	// Access levels and project visibility (issue 9, rule 6).
-	withText := func(sc Scenario, text map[string]string) Scenario { sc.ExpectText = text; return sc }
 	scenarios = append(scenarios,
 		withText(sc("stakeholder-public-project",
 			"The PAT's user has Stakeholder access, but project Fabrikam is public: Stakeholders have full Azure Repos access there, so every check passes.",
@@ -133,6 +138,14 @@ func azdoScenarios() []Scenario {
 			func(a *Azdo) { a.PAT = PATRevoked }, jobToken, azdoExpect(afterPAT...)),
 			map[string]string{checkAzdoPAT: "The token is a JSON Web Token, not a PAT"}),
 	)
+
+	// A global PAT after its retirement (issue 9, rule 12): Azure DevOps
+	// answers a bare 401, so azdo.pat lists a retired global PAT among the
+	// possible causes, with how to tell.
+	scenarios = append(scenarios, withText(withDate(sc("global-pat-retired",
+		"The PAT is a global (\"All accessible organizations\") PAT on 2026-12-01: Microsoft has retired them and Azure DevOps answers 401; azdo.pat names that cause and how to tell.",
+		func(a *Azdo) { a.GlobalPAT = true }, nil, azdoExpect(afterPAT...)), GlobalPATRetirement.Add(9*time.Hour)),
+		map[string]string{checkAzdoPAT: `Its Organization column reads "All accessible organizations"`}))
 
 	onPrem := sc("azdo-on-prem",
 		"Azure DevOps Server 2022 at https://tfs.contoso.example/tfs/DefaultCollection: the PAT, code and contribution checks pass; access levels and global PATs do not exist there.",

@@ -48,6 +48,11 @@ type Scenario struct {
 	// ExpectText maps check ids to words their message, remedy or notes must
 	// contain: what tells this scenario's cause apart from its neighbours'.
 	ExpectText map[string]string
+	// At, when set, is the date the scenario happens on: demo and the
+	// scenario tests run the simulator and the preflight on a clock that
+	// starts there (verdicts that depend on the date, such as the global-PAT
+	// retirement, then hold whenever they run). Zero: the caller's clock.
+	At time.Time
 }
 
 // Options tune a simulator run.
