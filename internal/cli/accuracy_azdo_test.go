@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -120,5 +121,60 @@ func TestRefusalNamingGlobalPATsIsCertain(t *testing.T) {
 	st, msg, _ := statusOf(t, now, env)
 	if st["azdo.pat"] != "fail" || !strings.Contains(msg["azdo.pat"], "its answer names global") || strings.Contains(msg["azdo.pat"], "may be") {
 		t.Errorf("azdo.pat = %s %q", st["azdo.pat"], msg["azdo.pat"])
+	}
+}
+
+// An AGENT_PROXYBYPASSLIST entry Go cannot compile is skipped with a note,
+// never a configuration failure, and the run uses the proxy for the URLs
+// only that entry would exempt; an entry Go can compile still applies. The
+// configuration check says which path each service took.
+func TestBypassEntryGoCannotCompile(t *testing.T) {
+	t.Parallel()
+	sc, _ := simulator.Lookup("azdo-healthy")
+	now := testClock(beforeRetirement)
+	sim, env := startScenario(t, sc, now)
+	const user, pass = "agent-user", "proxy-pass-1234"
+	p := startConnectProxy(t, user, pass, sim.Resolve)
+	env["AGENT_PROXYURL"] = "http://" + p.addr
+	env["AGENT_PROXYUSERNAME"] = user
+	env["AGENT_PROXYPASSWORD"] = pass
+	// The first entry would exempt SonarQube in the tasks; Go cannot read it.
+	env["AGENT_PROXYBYPASSLIST"] = `["^https://(?=sonar\\.)", "dev\\.azure\\.com", "visualstudio\\.com"]`
+	code, stdout, _ := runApp(t, now, env, "--format", "json")
+	var rep jsonReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if code != ExitOK {
+		t.Errorf("exit %d:\n%s", code, stdout)
+	}
+	notes := ""
+	for _, c := range rep.Checks {
+		if c.ID == "config" {
+			if c.Status != "pass" {
+				t.Errorf("config %s: %s", c.Status, c.Message)
+			}
+			notes = strings.Join(c.Notes, "\n")
+		}
+	}
+	for _, want := range []string{
+		`entry "^https://(?=sonar\.)" uses a look-ahead (?=...)`,
+		"SonarQube https://sonar.contoso.example: through the proxy",
+		`Azure DevOps https://dev.azure.com/contoso: directly (bypass entry "dev\.azure\.com")`,
+		"SONAR_SCANNER_OPTS",
+		"a path this run did not test",
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("config notes lack %q:\n%s", want, notes)
+		}
+	}
+	connects, _, _ := p.stats()
+	for _, c := range connects {
+		if c != simulator.SonarHost+":443" {
+			t.Errorf("CONNECT %s: only SonarQube goes through the proxy", c)
+		}
+	}
+	if len(connects) == 0 {
+		t.Error("SonarQube was not reached through the proxy")
 	}
 }

@@ -320,7 +320,7 @@ func TestAzdoScenarioCatalog(t *testing.T) {
 		"pat-anonymous", "no-code-scope", "stakeholder", "not-a-contributor", "global-pat", "azdo-legacy-url",
 		"azdo-on-prem", "entitlement-unreadable", "stakeholder-public-project", "repo-hidden-public-project",
 		"visual-studio-subscriber", "visual-studio-unlisted", "job-token", "job-token-collection", "job-token-expired",
-		"global-pat-retired",
+		"global-pat-retired", "proxy-bypass-lookaround",
 	}
 	ids := []string{checkAzdoPAT, checkAzdoGlobalPAT, checkAzdoCodeRead, checkAzdoContribute, checkAzdoAccessLevel}
 	got := map[string]Scenario{}
@@ -403,6 +403,8 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 		"job-token-expired":    refused(azdo.FailureUnauthorized),
 		// From 2026-12-01 a global PAT is refused like a revoked one.
 		"global-pat-retired": refused(azdo.FailureUnauthorized),
+		// Azure DevOps answers as usual; the scenario is about the proxy.
+		"proxy-bypass-lookaround": healthy,
 	}
 	// The anonymous answer to the git and entitlement calls is a 401.
 	anon := want["pat-anonymous"]

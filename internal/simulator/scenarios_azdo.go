@@ -147,6 +147,19 @@ func azdoScenarios() []Scenario {
 		func(a *Azdo) { a.GlobalPAT = true }, nil, azdoExpect(afterPAT...)), GlobalPATRetirement.Add(9*time.Hour)),
 		map[string]string{checkAzdoPAT: `Its Organization column reads "All accessible organizations"`}))
 
+	// Proxy settings as the agent passes them (issue 9, rule 8): the
+	// bypass list holds an entry with a look-ahead, which the agent (.NET)
+	// and the tasks (JavaScript) accept and Go cannot compile. The other
+	// entries exempt every host of the run, so the proxy itself (which does
+	// not exist here) is never asked.
+	scenarios = append(scenarios, withText(sc("proxy-bypass-lookaround",
+		"The agent proxy's bypass list holds an entry with a look-ahead, which Go's regular expressions cannot compile: it is skipped with a note, never a configuration failure; the note says which proxy path this run tested.",
+		nil, map[string]string{
+			"AGENT_PROXYURL":        "http://proxy.contoso.example:3128",
+			"AGENT_PROXYBYPASSLIST": `["^https://(?!(?:[a-z0-9-]+\\.)*contoso\\.example)", "\\.contoso\\.example", "dev\\.azure\\.com", "visualstudio\\.com"]`,
+		}, azdoExpect()),
+		map[string]string{"config": "uses a look-ahead (?!...), which the tasks (JavaScript) and the agent (.NET) accept but Go's regular expressions do not"}))
+
 	onPrem := sc("azdo-on-prem",
 		"Azure DevOps Server 2022 at https://tfs.contoso.example/tfs/DefaultCollection: the PAT, code and contribution checks pass; access levels and global PATs do not exist there.",
 		nil, map[string]string{
