@@ -27,6 +27,9 @@ type Repo struct {
 	Private  bool
 	// Owner is the owner's login; OwnerType is "Organization" or "User".
 	Owner, OwnerType string
+	// DefaultBranch is default_branch: the branch pull requests target
+	// unless they say otherwise (main).
+	DefaultBranch string
 	// Permissions are the token owner's (admin, maintain, push, triage,
 	// pull); GitHub omits them for some token kinds, so nil means unknown.
 	Permissions map[string]bool
@@ -83,6 +86,7 @@ func (c *Client) Repository(ctx context.Context, owner, repo string) (*Repo, err
 		Private:       r.GetPrivate(),
 		Owner:         r.GetOwner().GetLogin(),
 		OwnerType:     r.GetOwner().GetType(),
+		DefaultBranch: r.GetDefaultBranch(),
 		Permissions:   r.GetPermissions(),
 		RateRemaining: -1,
 	}
