@@ -55,6 +55,12 @@ type raw struct {
 	PullRequestID  string `env:"SYSTEM_PULLREQUEST_PULLREQUESTID"`
 	HostType       string `env:"SYSTEM_HOSTTYPE"`
 	TempDir        string `env:"AGENT_TEMPDIRECTORY"`
+	SourceBranch   string `env:"BUILD_SOURCEBRANCH"`
+	SourcesDir     string `env:"BUILD_SOURCESDIRECTORY"`
+	PRNumber       string `env:"SYSTEM_PULLREQUEST_PULLREQUESTNUMBER"`
+	PRSource       string `env:"SYSTEM_PULLREQUEST_SOURCEBRANCH"`
+	PRTarget       string `env:"SYSTEM_PULLREQUEST_TARGETBRANCH"`
+	PRIsFork       string `env:"SYSTEM_PULLREQUEST_ISFORK"`
 
 	ProxyURL      string `env:"AGENT_PROXYURL"`
 	ProxyUser     string `env:"AGENT_PROXYUSERNAME"`
@@ -227,6 +233,13 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 		PullRequestID: strings.TrimSpace(r.PullRequestID),
 		HostType:      strings.TrimSpace(r.HostType),
 		TempDir:       strings.TrimSpace(r.TempDir),
+
+		SourceBranch:      strings.TrimSpace(r.SourceBranch),
+		SourcesDir:        strings.TrimSpace(r.SourcesDir),
+		PullRequestNumber: strings.TrimSpace(r.PRNumber),
+		PRSourceBranch:    strings.TrimSpace(r.PRSource),
+		PRTargetBranch:    strings.TrimSpace(r.PRTarget),
+		PRIsFork:          strings.EqualFold(strings.TrimSpace(r.PRIsFork), "true"),
 	}
 	c.Format = strings.ToLower(strings.TrimSpace(r.Format))
 	switch c.Format {
@@ -262,13 +275,14 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 			c.problem("agent proxy bypass list", "AGENT_PROXYBYPASSLIST", "not a JSON array of regular expressions: "+err.Error(),
 				"Fix the agent's .proxybypass file: one regular expression per line.")
 		}
+		// Each entry is kept as written: the agent drops entries it cannot
+		// compile without failing, so an entry Go cannot read is skipped
+		// where the list is applied (httpx.ParseBypassList) and noted in the
+		// report, never a configuration problem.
 		for _, re := range list {
-			if _, err := regexp.Compile("(?i)" + re); err != nil {
-				c.problem("agent proxy bypass list", "AGENT_PROXYBYPASSLIST", fmt.Sprintf("%q is not a regular expression: %v", re, err),
-					"Fix that entry in the agent's .proxybypass file.")
-				continue
+			if strings.TrimSpace(re) != "" {
+				c.Proxy.Bypass = append(c.Proxy.Bypass, re)
 			}
-			c.Proxy.Bypass = append(c.Proxy.Bypass, re)
 		}
 	}
 	c.CASources = map[string]string{}
