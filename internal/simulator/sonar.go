@@ -122,7 +122,7 @@ type SonarBinding struct {
 	URL                      string // "" takes the record's URL
 	Monorepo                 bool
 	SummaryCommentEnabled    *bool // GitHub/GitLab; nil is true
-	InlineAnnotationsEnabled *bool // Azure, 2025.1+; nil is false
+	InlineAnnotationsEnabled *bool // Azure, 2025.1+; nil is true (as the 2025.1 migration sets existing bindings)
 }
 
 // HealthySonar is a SonarQube ready for Azure DevOps pull-request analysis
@@ -593,8 +593,10 @@ func (h *sonarSim) getBinding(w http.ResponseWriter, r *http.Request, user *simU
 		if h.versionAtLeast(2025, 1) {
 			out.InlineAnnotationsEnabled = b.InlineAnnotationsEnabled
 			if out.InlineAnnotationsEnabled == nil {
-				f := false
-				out.InlineAnnotationsEnabled = &f
+				// Migration 2025_01_010 (PopulateInlineAnnotationsEnabledColumnForAzure)
+				// sets every existing Azure binding to true.
+				t := true
+				out.InlineAnnotationsEnabled = &t
 			}
 		}
 	}

@@ -152,6 +152,9 @@ func TestSonarHandler(t *testing.T) {
 		// api/alm_settings/get_binding.
 		{name: "binding", target: "/api/alm_settings/get_binding?project=fabrikam-web-app", auth: user, status: 200, body: bindingJSON},
 		{name: "binding 2025.1", edit: func(s *Sonar) { s.Version = "2025.1.0.102418" }, target: "/api/alm_settings/get_binding?project=fabrikam-web-app", auth: user, status: 200,
+			body: strings.TrimSuffix(bindingJSON, "}") + `,"inlineAnnotationsEnabled":true}`},
+		{name: "binding 2025.1, annotations off", edit: func(s *Sonar) { s.Version = "2025.1.0.102418"; f := false; s.Binding.InlineAnnotationsEnabled = &f },
+			target: "/api/alm_settings/get_binding?project=fabrikam-web-app", auth: user, status: 200,
 			body: strings.TrimSuffix(bindingJSON, "}") + `,"inlineAnnotationsEnabled":false}`},
 		{name: "binding browse is enough on 10.1+", edit: func(s *Sonar) { s.UserNotAdmin = true }, target: "/api/alm_settings/get_binding?project=fabrikam-web-app", auth: user, status: 200, body: bindingJSON},
 		{name: "binding needs administer on 9.9", edit: func(s *Sonar) { s.UserNotAdmin = true; s.Version = "9.9.8.100196" },
@@ -477,7 +480,7 @@ var kebab = regexp.MustCompile(`^[a-z0-9]+(?:[-.][a-z0-9]+)*$`)
 
 func TestSonarScenarios(t *testing.T) {
 	t.Parallel()
-	ids := []string{checkConfig, checkSonarServer, checkSonarToken, checkSonarBaseURL, checkSonarDevOps, checkSonarBinding, checkSonarPAT}
+	ids := []string{checkConfig, checkSonarServer, checkSonarEdition, checkSonarToken, checkSonarBaseURL, checkSonarDevOps, checkSonarBinding, checkSonarPAT}
 	seen := map[string]bool{}
 	for _, sc := range sonarScenarios() {
 		if seen[sc.Name] {
