@@ -66,6 +66,7 @@ var expectText = map[string]map[string]string{
 	"analysis-token":                  {"sonar.binding": "an analysis token cannot read DevOps settings"},
 	"project-analysis-token":          {"sonar.devops-config": "an analysis token cannot read DevOps settings"},
 	"inline-annotations-off":          {"sonar.binding": "no issue as a comment"},
+	"github-summary-comment-off":      {"sonar.binding": "no summary comment"},
 	"force-auth-off-anonymous":        {"sonar.token": "does not force authentication"},
 	"server-starting":                 {"sonar.server": "status STARTING"},
 	"db-migration-needed":             {"sonar.server": "database migration"},

@@ -217,6 +217,18 @@ func sonarScenarios() []Scenario {
 			func(s *Sonar) { s.Version = "2025.1.0.102418"; s.Binding.InlineAnnotationsEnabled = bp(false) },
 			sonarExpect()),
 
+		{
+			Name:    "github-summary-comment-off",
+			Summary: "A GitHub repository whose binding has the summary comment off: pull requests get SonarQube's check run, but no summary comment.",
+			Sonar: func() Sonar {
+				s := gitHubSonar("https://"+gitHubDotComAPI, gitHubRepo)
+				s.Binding.SummaryCommentEnabled = bp(false)
+				return s
+			}(),
+			GitHub: HealthyGitHub(),
+			Env:    gitHubEnv("GitHub", "https://github.com/"+gitHubRepo),
+			Expect: sonarExpect(),
+		},
 		sc("proxy-sign-in-page",
 			"A reverse proxy in front of SonarQube answers every API call with its sign-in page (200 text/html).",
 			func(s *Sonar) { s.HTMLInsteadOfJSON = true },
