@@ -115,7 +115,7 @@ func (r *run) checkEdition(ctx context.Context) Finding {
 				Remedy:  rem + " Until then, run the SonarQube tasks on branch builds only, e.g. condition: ne(variables['Build.Reason'], 'PullRequest')."}
 		}
 		return Finding{Status: Warn, Evidence: ev, Notes: notes,
-			Message: what + " No pull request will ever be decorated; the DevOps integration checks still run, since branch analyses and repository import use them.",
+			Message: what + " No pull request will ever be decorated; the DevOps integration checks still run (repository import uses them).",
 			Remedy:  rem}
 	}
 
