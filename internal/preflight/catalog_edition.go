@@ -52,12 +52,6 @@ func (r *run) editionInfo(ctx context.Context) sonar.EditionInfo {
 	return ef.info
 }
 
-// isPullRequestBuild: BUILD_REASON=PullRequest, or a pull request id is set.
-func (r *run) isPullRequestBuild() bool {
-	p := r.cfg.Pipeline
-	return strings.EqualFold(p.Reason, "PullRequest") || strings.TrimSpace(p.PullRequestID) != ""
-}
-
 func (r *run) checkEdition(ctx context.Context) Finding {
 	ef, _ := r.getEdition(ctx)
 	e := ef.info
@@ -87,7 +81,7 @@ func (r *run) checkEdition(ctx context.Context) Finding {
 	if e.Source != "" && e.Source != sonar.SourceNavigation {
 		notes = append(notes, "The edition was inferred from "+e.Source+" (api/navigation/global did not name it).")
 	}
-	pr := r.isPullRequestBuild()
+	pr := r.cfg.Pipeline.IsPullRequest()
 	switch e.PullRequests {
 	case sonar.Supported:
 		f := Finding{Status: Pass, Evidence: ev, Notes: notes,
