@@ -112,6 +112,25 @@ func TestSonarRules(t *testing.T) {
 		{name: "laptop: the bound record's shape is judged", scenario: "record-url-project-path",
 			env:   func(_ *simulator.Servers, env map[string]string) { withoutPipeline(env) },
 			check: "sonar.devops-config", status: "fail", says: []string{"https://dev.azure.com/contoso/Fabrikam", "set the Azure DevOps URL to https://dev.azure.com/contoso"}},
+		{name: "a Server record without its collection", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "https://tfs.contoso.example/tfs"
+			},
+			env: func(_ *simulator.Servers, env map[string]string) {
+				env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = "https://tfs.contoso.example/tfs/DefaultCollection/"
+				env["BUILD_REPOSITORY_URI"] = "https://tfs.contoso.example/tfs/DefaultCollection/Fabrikam/_git/web-app"
+			},
+			check: "sonar.devops-config", status: "fail",
+			says: []string{"but no collection", "set the Azure DevOps URL to https://tfs.contoso.example/tfs/DefaultCollection"}},
+		{name: "a Server record with a virtual directory the pipeline confirms", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "https://ado.contoso.example/azdo/Main"
+			},
+			env: func(_ *simulator.Servers, env map[string]string) {
+				env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = "https://ado.contoso.example/azdo/Main/"
+				env["BUILD_REPOSITORY_URI"] = "https://ado.contoso.example/azdo/Main/Fabrikam/_git/web-app"
+			},
+			check: "sonar.devops-config", status: "pass", says: []string{"points at this pipeline's organization"}},
 		{name: "an analysis token with an admin token verifies everything", scenario: "analysis-token",
 			env:   func(_ *simulator.Servers, env map[string]string) { env["SONAR_ADMIN_TOKEN"] = "{{admintoken}}" },
 			check: "sonar.devops-pat", status: "pass", says: []string{"validated"}},

@@ -3,6 +3,7 @@ package preflight
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"sonar-preflight/internal/azdo"
@@ -237,6 +238,12 @@ func (r *run) checkAzureConfig(ctx context.Context, rs records, ev []Evidence) F
 		}
 		same, err := sameAzureOrg(rec.URL, org)
 		switch {
+		case err != nil && sameServerHost(rec.URL, org) && azdo.CheckRecordURL(rec.URL, org).Has(azdo.RecordURLNoCollection):
+			// The pipeline's server, without its collection: the right
+			// record with the wrong shape, and the pipeline names the fix.
+			return Finding{Status: Fail, Evidence: ev,
+				Message: fmt.Sprintf("The URL of Azure DevOps configuration record %s (%s) names this pipeline's Azure DevOps Server but no collection: SonarQube appends its API paths to the URL as given, so every call misses the collection %s.", rec.Key, rec.URL, org),
+				Remedy:  "In SonarQube, " + devopsPlace + " > Azure DevOps > record " + rec.Key + " > Edit: set the Azure DevOps URL to " + r.orgHint() + " (the collection URL exactly, with nothing after it)."}
 		case err != nil:
 			other = append(other, rec)
 			otherText = append(otherText, fmt.Sprintf("%s (%s: %v)", rec.Key, rec.URL, err))
@@ -357,6 +364,13 @@ func (r *run) otherOrgRemedy(ctx context.Context, other []record) string {
 		return where + " > Create configuration: add a record for " + r.orgHint() + pat + " (or edit an existing record's URL, which moves the projects bound to it)."
 	}
 	return where + ": edit the record's Azure DevOps URL to " + r.orgHint() + pat + ", or, on Enterprise Edition and higher, which hold several records per platform, create a record for it."
+}
+
+// sameServerHost reports two URLs on the same scheme-less host and port.
+func sameServerHost(a, b string) bool {
+	ua, err1 := url.Parse(strings.TrimSpace(a))
+	ub, err2 := url.Parse(strings.TrimSpace(b))
+	return err1 == nil && err2 == nil && ua.Host != "" && strings.EqualFold(ua.Hostname(), ub.Hostname()) && ua.Port() == ub.Port()
 }
 
 func recordKeys(list []record) string {
