@@ -14,6 +14,7 @@ import (
 // record is a SonarQube DevOps Platform configuration record.
 type record struct {
 	Key, Alm, URL string
+	AppID         string // GitHub records: the GitHub App's id (list_definitions only)
 }
 
 // records is what the server revealed about its configuration records:
@@ -23,6 +24,11 @@ type records struct {
 	list   []record
 	source string // the endpoint that answered
 }
+
+// detailed reports records read from list_definitions (Administer System),
+// the only endpoint that carries a GitHub record's App id; api/alm_settings/list
+// lists every record too, but with key, platform and URL only.
+func (rs records) detailed() bool { return rs.source == "api/alm_settings/list_definitions" }
 
 func (rs records) of(alm string) []record {
 	var out []record
@@ -109,7 +115,7 @@ func definitionsRecords(defs *sonar.Definitions) records {
 		rs.list = append(rs.list, record{Key: d.Key, Alm: "azure", URL: d.URL})
 	}
 	for _, d := range defs.GitHub {
-		rs.list = append(rs.list, record{Key: d.Key, Alm: "github", URL: d.URL})
+		rs.list = append(rs.list, record{Key: d.Key, Alm: "github", URL: d.URL, AppID: d.AppID})
 	}
 	for _, d := range defs.GitLab {
 		rs.list = append(rs.list, record{Key: d.Key, Alm: "gitlab", URL: d.URL})
