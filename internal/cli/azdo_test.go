@@ -137,7 +137,7 @@ func TestReconcileDifferentPATs(t *testing.T) {
 		want            string
 	}{
 		{"stored PAT rejected", storedBad, "sonar.devops-pat", "azdo.pat",
-			"The pipeline's PAT (from the AZURE_DEVOPS_EXT_PAT variable) works, but SonarQube's stored PAT does not"},
+			"The pipeline's PAT (from the AZURE_DEVOPS_EXT_PAT variable) works from this agent, but SonarQube's check of the PAT stored in its record fails. If the record holds this same PAT, the PAT is fine and the remaining suspects are on SonarQube's side of the network"},
 		{"pipeline PAT rejected", pipelineBad, "azdo.pat", "sonar.devops-pat",
 			"SonarQube's own check passes while the pipeline's PAT (from the AZURE_DEVOPS_EXT_PAT variable) fails"},
 	}
