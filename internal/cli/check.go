@@ -2,11 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -26,21 +29,26 @@ import (
 
 const checkHelp = `Usage: sonar-preflight [check] [flags]
 
-Runs the preflight. Configuration, highest precedence first: flags; task inputs
-(INPUT_SONARQUBE with the service connection's ENDPOINT_URL_<id> and
-ENDPOINT_AUTH_PARAMETER_<id>_USERNAME, INPUT_PROJECTKEY, INPUT_ADMINTOKEN,
-INPUT_AZUREDEVOPSPAT, INPUT_ORGANIZATION, INPUT_GITHUBTOKEN, INPUT_FAILON, INPUT_TIMEOUT);
-plain environment (SONAR_HOST_URL, SONAR_TOKEN, SONAR_PROJECT_KEY, SONAR_ADMIN_TOKEN,
-AZURE_DEVOPS_EXT_PAT, AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION, GITHUB_TOKEN,
-SONAR_PREFLIGHT_FAIL_ON, SONAR_PREFLIGHT_TIMEOUT). Tokens are never taken from flags:
-command lines are visible to other processes.
+Runs the preflight. Configuration, highest precedence first:
+  1. flags below;
+  2. task inputs (INPUT_SONARQUBE naming the service connection, whose URL and token arrive
+     as ENDPOINT_URL_<id> and ENDPOINT_AUTH_PARAMETER_<id>_USERNAME; INPUT_PROJECTKEY,
+     INPUT_ADMINTOKEN, INPUT_AZUREDEVOPSPAT, INPUT_ORGANIZATION, INPUT_GITHUBTOKEN,
+     INPUT_FAILON, INPUT_TIMEOUT);
+  3. plain environment (SONAR_HOST_URL, SONAR_TOKEN, SONAR_PROJECT_KEY, SONAR_ADMIN_TOKEN,
+     AZURE_DEVOPS_EXT_PAT, AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION, GITHUB_TOKEN,
+     SONAR_PREFLIGHT_FAIL_ON, SONAR_PREFLIGHT_TIMEOUT, SONAR_PREFLIGHT_FORMAT,
+     SONAR_PREFLIGHT_RESOLVE).
+Tokens are never taken from flags: command lines are visible to other processes.
 
 Credentials go only where they belong: SonarQube tokens to the SonarQube URL; the
 Azure DevOps PAT to the pipeline's organization (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI)
 or the one named with --organization, never to a URL found in SonarQube's data; the
 GitHub token to the GitHub of the pipeline's repository.
 
-Flags:
+Exit codes: 0 passed (or only warnings with --fail-on error), 1 the preflight failed,
+2 the command line is wrong.
+
 `
 
 func versionString() string { return version.String() }
@@ -55,8 +63,7 @@ func (a App) check(ctx context.Context, args []string, getenv func(string) strin
 		return code
 	}
 	if err := cf.validate(); err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight: %v\n", err)
-		return ExitUsage
+		return usageError(stderr, "check", err.Error())
 	}
 	return a.preflight(ctx, cf, getenv, stdout, stderr, nil)
 }
@@ -118,8 +125,7 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		ReadFile:    func(path string) ([]byte, error) { return safefile.Read(runCtx, path, maxCABundle) },
 	})
 	if err != nil {
-		cfg.Problems = append(cfg.Problems, config.Problem{Field: "HTTP client", Message: err.Error(),
-			Remedy: "Fix the proxy or CA bundle settings named above (AGENT_PROXYURL, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO): a CA bundle is a regular PEM file of at most 10 MiB."})
+		cfg.Problems = append(cfg.Problems, clientProblem(err))
 	}
 
 	checks := preflight.Catalog(preflight.Deps{Config: cfg, HTTP: hc, Now: a.Now, UserAgent: "sonar-preflight/" + version.String()})
@@ -128,7 +134,7 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		errs.printf("sonar-preflight: internal error: %s\n", untrusted(reg, err.Error()))
 		return ExitFail
 	}
-	rep = preflight.Reconcile(rep)
+	rep = preflight.Reconcile(rep, cfg.From("AZURE_DEVOPS_EXT_PAT"))
 	for _, res := range rep.Results {
 		log.Debug().Str("check", res.ID).Str("status", res.Status.String()).Int64("elapsed_ms", res.Elapsed.Milliseconds()).Msg(res.Message)
 	}
@@ -142,7 +148,10 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		ExitCode: code, SummaryDir: cfg.Pipeline.TempDir, Color: useColor(cf.color, stdout, getenv), Scrub: reg.Redact,
 	}
 	if err := report.Render(stdout, cfg.Format, rep, meta); err != nil {
-		errs.printf("sonar-preflight: could not write the report: %s\n", untrusted(reg, err.Error()))
+		// A reader that went away (| head) needs no message about it.
+		if !errors.Is(err, syscall.EPIPE) {
+			errs.printf("sonar-preflight: could not write the report: %s\n", untrusted(reg, err.Error()))
+		}
 		return ExitFail
 	}
 	return code
@@ -217,4 +226,24 @@ func (l *lineWriter) close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
+}
+
+// clientProblem turns an HTTP client option the client refused into a
+// configuration problem naming the setting at fault. Its texts are redacted
+// and cleaned with every other finding's when the report is rendered.
+func clientProblem(err error) config.Problem {
+	redact := func(s string) string { return s }
+	var oe *httpx.OptionError
+	if !errors.As(err, &oe) {
+		return config.Problem{Field: "network settings", Message: redact(err.Error()),
+			Remedy: "Check the proxy and certificate settings (AGENT_PROXYURL, HTTPS_PROXY, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO)."}
+	}
+	p := config.Problem{Field: "network settings", Source: config.DescribeSource(oe.Source), Message: redact(strings.TrimPrefix(oe.Error(), oe.Source+": "))}
+	switch oe.Source {
+	case "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "AGENT_CAINFO":
+		p.Remedy = "Point " + oe.Source + " at a readable regular file of PEM certificates (-----BEGIN CERTIFICATE-----) of at most 10 MiB, or unset it."
+	default:
+		p.Remedy = "Fix " + oe.Source + " (the agent's proxy settings, or the standard proxy variables)."
+	}
+	return p
 }

@@ -18,8 +18,12 @@ func TestSimulateEnvFileWriteFailure(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "no", "such", "folder", "env")
 	var stdout, stderr bytes.Buffer
 	done := make(chan int, 1)
+	// simulate serves until its context ends: a run that did not see the
+	// failure would block until the test's own deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	go func() {
-		done <- App{Now: time.Now, Stdin: strings.NewReader("")}.Run(context.Background(),
+		done <- App{Now: time.Now}.Run(ctx,
 			[]string{"simulate", "--scenario", "healthy", "--env-file", missing}, nil, &stdout, &stderr)
 	}()
 	select {

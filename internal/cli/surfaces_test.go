@@ -44,7 +44,7 @@ func TestSurfaces(t *testing.T) {
 			name: "laptop with a PAT and the organization named", scenario: "azdo-healthy",
 			env:      merge(blank(pipelineVars), map[string]string{"AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION": "https://dev.azure.com/contoso"}),
 			want:     map[string]string{"azdo.pat": "pass", "azdo.code-read": "pass"},
-			mentions: map[string]string{"azdo.pat": "Organization URL taken from the organization named for this run (AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION)"},
+			mentions: map[string]string{"azdo.pat": "Organization URL taken from the organization named for this run (the AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION variable)"},
 		},
 		{
 			name: "classic release without repository variables", scenario: "healthy",

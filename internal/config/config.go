@@ -40,8 +40,16 @@ type Config struct {
 	Resolve   []string // host:port:address overrides, like curl --resolve (SONAR_PREFLIGHT_RESOLVE, --resolve)
 
 	// Sources names where each value came from ("--flag", "INPUT_X", "ENV"),
-	// keyed by the field's meaning, for debug output and messages.
+	// keyed by the plain variable's name (SONAR_TOKEN, ...), for debug output;
+	// messages name them through From and Where.
 	Sources map[string]string
+	// Task is a run as the Azure DevOps task (its inputs are set), where a
+	// missing value belongs in a task input rather than a variable.
+	Task bool
+
+	// Notes are facts about the configuration worth a line in the report
+	// (e.g. whitespace removed around a token), never its values.
+	Notes []string
 
 	// Problems lists every configuration problem found; Config is usable
 	// only when it is empty.
@@ -62,10 +70,39 @@ type Pipeline struct {
 	RepoName      string // BUILD_REPOSITORY_NAME
 	RepoProvider  string // BUILD_REPOSITORY_PROVIDER: TfsGit, GitHub, GitHubEnterprise, Git, Bitbucket, Svn, TfsVersionControl
 	RepoURI       string // BUILD_REPOSITORY_URI
-	Reason        string // BUILD_REASON
+	Reason        string // BUILD_REASON: Manual, IndividualCI, BatchedCI, Schedule, PullRequest, ...
 	PullRequestID string // SYSTEM_PULLREQUEST_PULLREQUESTID
 	HostType      string // SYSTEM_HOSTTYPE: build, release, deployment
 	TempDir       string // AGENT_TEMPDIRECTORY
+
+	SourceBranch string // BUILD_SOURCEBRANCH: refs/heads/main, or refs/pull/42/merge in a pull-request build
+	SourcesDir   string // BUILD_SOURCESDIRECTORY: where the checkout step put the repository
+
+	// Pull-request builds only (Azure Pipelines sets these then, and only then).
+	PullRequestNumber string // SYSTEM_PULLREQUEST_PULLREQUESTNUMBER (GitHub: the number people see)
+	PRSourceBranch    string // SYSTEM_PULLREQUEST_SOURCEBRANCH
+	PRTargetBranch    string // SYSTEM_PULLREQUEST_TARGETBRANCH: refs/heads/main (Azure Repos) or main (GitHub)
+	PRIsFork          bool   // SYSTEM_PULLREQUEST_ISFORK=True: the pull request comes from a fork
+}
+
+// IsPullRequest reports a pull-request build: BUILD_REASON is PullRequest,
+// or the pull request's id is set (a task may see the id without the reason
+// when variables are copied by hand). The one place that rule is stated.
+func (p Pipeline) IsPullRequest() bool {
+	return strings.EqualFold(p.Reason, "PullRequest") || p.PullRequestID != ""
+}
+
+// TargetBranch is the pull request's target as a branch name (main,
+// release/1.2): SYSTEM_PULLREQUEST_TARGETBRANCH without refs/heads/, which
+// Azure Repos puts there and GitHub does not. Empty outside pull requests.
+func (p Pipeline) TargetBranch() string {
+	return BranchName(p.PRTargetBranch)
+}
+
+// BranchName turns a full branch ref (refs/heads/main) into the branch's
+// name (main); any other value is returned as it is.
+func BranchName(ref string) string {
+	return strings.TrimPrefix(strings.TrimSpace(ref), "refs/heads/")
 }
 
 // ReleaseLike reports a classic release or deployment job, where the
@@ -79,7 +116,7 @@ type Proxy struct {
 	URL      string
 	Username string
 	Password secret.Secret
-	Bypass   []string // regular expressions matched against the whole request URL, case-insensitively (as the task library does)
+	Bypass   []string // AGENT_PROXYBYPASSLIST as written: JavaScript regular expressions matched against the whole request URL, case-insensitively (as the task library does)
 	// Standard variables, used when the agent's are absent.
 	HTTPSProxy string
 	HTTPProxy  string

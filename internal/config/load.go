@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/sethvargo/go-envconfig"
 
+	"sonar-preflight/internal/httpx"
 	"sonar-preflight/internal/secret"
 )
 
@@ -63,6 +63,12 @@ type raw struct {
 	PullRequestID  string `env:"SYSTEM_PULLREQUEST_PULLREQUESTID"`
 	HostType       string `env:"SYSTEM_HOSTTYPE"`
 	TempDir        string `env:"AGENT_TEMPDIRECTORY"`
+	SourceBranch   string `env:"BUILD_SOURCEBRANCH"`
+	SourcesDir     string `env:"BUILD_SOURCESDIRECTORY"`
+	PRNumber       string `env:"SYSTEM_PULLREQUEST_PULLREQUESTNUMBER"`
+	PRSource       string `env:"SYSTEM_PULLREQUEST_SOURCEBRANCH"`
+	PRTarget       string `env:"SYSTEM_PULLREQUEST_TARGETBRANCH"`
+	PRIsFork       string `env:"SYSTEM_PULLREQUEST_ISFORK"`
 
 	ProxyURL      string `env:"AGENT_PROXYURL"`
 	ProxyUser     string `env:"AGENT_PROXYUSERNAME"`
@@ -115,8 +121,9 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 	// The service connection: INPUT_SONARQUBE holds the endpoint id; its URL
 	// and token arrive as ENDPOINT_URL_<id> and ENDPOINT_AUTH_PARAMETER_<id>_USERNAME.
 	endpoint := map[string]string{}
+	endpointMissing := false
 	if id := strings.TrimSpace(getenv("INPUT_SONARQUBE")); id != "" {
-		loadEndpoint(c, getenv, id, endpoint, sources)
+		endpointMissing = !loadEndpoint(c, getenv, id, endpoint, sources)
 	}
 
 	lookup := envconfig.LookuperFunc(func(key string) (string, bool) {
@@ -146,15 +153,8 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 		c.problem("configuration", "", fmt.Sprintf("could not read the environment: %v", err), "")
 	}
 	c.Sources = sources
-	src := func(key string) string {
-		if s := sources[key]; s != "" {
-			return s
-		}
-		if in, ok := taskInput[key]; ok {
-			return in + " or " + key
-		}
-		return key
-	}
+	c.Task = strings.TrimSpace(getenv("INPUT_SONARQUBE")) != "" || strings.TrimSpace(getenv("INPUT_PROJECTKEY")) != ""
+	src := c.Where
 
 	// Unexpanded macros: Azure Pipelines leaves $(name) as literal text when
 	// the variable does not exist, so the value is the macro itself.
@@ -177,10 +177,15 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 		}
 	}
 
-	// SonarQube URL.
-	if strings.TrimSpace(r.HostURL) == "" {
-		c.problem(meaning["SONAR_HOST_URL"], src("SONAR_HOST_URL"), "no SonarQube server URL was given",
-			"Select the SonarQube service connection in the task's SonarQube input, or set SONAR_HOST_URL (or --host-url) outside a task.")
+	// SonarQube URL. A service connection that did not reach the step was
+	// reported once above, for its URL and token both.
+	if strings.TrimSpace(r.HostURL) == "" && endpointMissing {
+	} else if strings.TrimSpace(r.HostURL) == "" {
+		rem := "Set SONAR_HOST_URL (or --host-url) to the server's address."
+		if c.Task {
+			rem = "Select the SonarQube service connection in the task's SonarQube input."
+		}
+		c.problem(meaning["SONAR_HOST_URL"], src("SONAR_HOST_URL"), "no SonarQube server URL was given", rem)
 	} else if u, msg := checkURL(r.HostURL); msg != "" {
 		c.problem(meaning["SONAR_HOST_URL"], src("SONAR_HOST_URL"), msg,
 			"Give the server's address as an absolute http(s) URL such as https://sonarqube.example.com or https://host/sonarqube, without user name or password.")
@@ -188,20 +193,16 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 		c.SonarURL = strings.TrimRight(u.String(), "/")
 	}
 	if strings.TrimSpace(r.Token) == "" {
-		c.problem(meaning["SONAR_TOKEN"], src("SONAR_TOKEN"), "no SonarQube token was given",
-			"Put a SonarQube user token (squ_…, My Account > Security) in the service connection's Token field, or set SONAR_TOKEN outside a task.")
-	} else if !macro.MatchString(r.Token) {
-		c.SonarToken = secret.New(strings.TrimSpace(r.Token))
+		if !endpointMissing {
+			c.problem(meaning["SONAR_TOKEN"], src("SONAR_TOKEN"), "no SonarQube token was given",
+				"Put a SonarQube user token (squ_…, My Account > Security) in "+src("SONAR_TOKEN")+".")
+		}
+	} else {
+		c.SonarToken = c.token("SONAR_TOKEN", r.Token)
 	}
-	if !macro.MatchString(r.AdminToken) {
-		c.AdminToken = secret.New(strings.TrimSpace(r.AdminToken))
-	}
-	if !macro.MatchString(r.AzurePAT) {
-		c.AzurePAT = secret.New(strings.TrimSpace(r.AzurePAT))
-	}
-	if !macro.MatchString(r.GitHub) {
-		c.GitHubToken = secret.New(strings.TrimSpace(r.GitHub))
-	}
+	c.AdminToken = c.token("SONAR_ADMIN_TOKEN", r.AdminToken)
+	c.AzurePAT = c.token("AZURE_DEVOPS_EXT_PAT", r.AzurePAT)
+	c.GitHubToken = c.token("GITHUB_TOKEN", r.GitHub)
 	c.ProjectKey = strings.TrimSpace(r.ProjectKey)
 	if c.ProjectKey == "" && !macro.MatchString(r.ProjectKey) {
 		c.problem(meaning["SONAR_PROJECT_KEY"], src("SONAR_PROJECT_KEY"), "no SonarQube project key was given",
@@ -248,15 +249,19 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 		PullRequestID: strings.TrimSpace(r.PullRequestID),
 		HostType:      strings.TrimSpace(r.HostType),
 		TempDir:       strings.TrimSpace(r.TempDir),
+
+		SourceBranch:      strings.TrimSpace(r.SourceBranch),
+		SourcesDir:        strings.TrimSpace(r.SourcesDir),
+		PullRequestNumber: strings.TrimSpace(r.PRNumber),
+		PRSourceBranch:    strings.TrimSpace(r.PRSource),
+		PRTargetBranch:    strings.TrimSpace(r.PRTarget),
+		PRIsFork:          strings.EqualFold(strings.TrimSpace(r.PRIsFork), "true"),
 	}
-	orgSrc := src("AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION")
 	if strings.TrimSpace(r.AzureOrg) == "" && strings.TrimSpace(r.AzureOrgAlt) != "" {
-		orgSrc = "AZURE_DEVOPS_EXT_DEFAULTS_ORGANIZATION"
+		// The single-underscore spelling: one key names the setting's source.
+		c.Sources["AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION"] = "AZURE_DEVOPS_EXT_DEFAULTS_ORGANIZATION"
 	}
-	c.loadOrganization(firstNonEmpty(r.AzureOrg, r.AzureOrgAlt), orgSrc)
-	if c.AzureOrg != "" {
-		c.Sources["AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION"] = orgSrc
-	}
+	c.loadOrganization(firstNonEmpty(r.AzureOrg, r.AzureOrgAlt), src("AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION"))
 
 	c.Format = strings.ToLower(strings.TrimSpace(r.Format))
 	switch c.Format {
@@ -292,13 +297,14 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 			c.problem("agent proxy bypass list", "AGENT_PROXYBYPASSLIST", "not a JSON array of regular expressions: "+err.Error(),
 				"Fix the agent's .proxybypass file: one regular expression per line.")
 		}
+		// Each entry is kept as written: the agent drops entries it cannot
+		// compile without failing, so an entry Go cannot read is skipped
+		// where the list is applied (httpx.ParseBypassList) and noted in the
+		// report, never a configuration problem.
 		for _, re := range list {
-			if _, err := regexp.Compile("(?i)" + re); err != nil {
-				c.problem("agent proxy bypass list", "AGENT_PROXYBYPASSLIST", fmt.Sprintf("%q is not a regular expression: %v", re, err),
-					"Fix that entry in the agent's .proxybypass file.")
-				continue
+			if strings.TrimSpace(re) != "" {
+				c.Proxy.Bypass = append(c.Proxy.Bypass, re)
 			}
-			c.Proxy.Bypass = append(c.Proxy.Bypass, re)
 		}
 	}
 	c.CASources = map[string]string{}
@@ -357,7 +363,9 @@ func (c *Config) loadOrganization(v, source string) {
 // orgName is an Azure DevOps Services organization name.
 var orgName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,48}[A-Za-z0-9]?$`)
 
-func loadEndpoint(c *Config, getenv func(string) string, id string, out, sources map[string]string) {
+// loadEndpoint reads the service connection the SonarQube input names; it
+// reports false, with a problem, when the agent did not pass it.
+func loadEndpoint(c *Config, getenv func(string) string, id string, out, sources map[string]string) bool {
 	// The agent writes the id as the endpoint GUID's ToString(): lower case.
 	// Try the value as given and lower-cased, so a hand-set input still works.
 	ids := []string{id, strings.ToLower(id), strings.ToUpper(id)}
@@ -374,8 +382,9 @@ func loadEndpoint(c *Config, getenv func(string) string, id string, out, sources
 		out["SONAR_HOST_URL"] = u
 		sources["SONAR_HOST_URL"] = k
 	} else {
-		c.problem(meaning["SONAR_HOST_URL"], k,
-			fmt.Sprintf("the SonarQube service connection %s was not passed to this step (%s is not set)", id, k),
+		// Its URL and its token are both missing then: one problem, not two.
+		c.problem("SonarQube service connection", "the task's SonarQube input",
+			fmt.Sprintf("the service connection %s was not passed to this step (the agent set no %s), so neither the server URL nor the token is known", id, k),
 			"Select an existing SonarQube service connection in the task's SonarQube input (Project settings > Service connections), and check that this pipeline is allowed to use it.")
 	}
 	for _, param := range []string{"_USERNAME", "_APITOKEN", "_PASSWORD"} {
@@ -389,6 +398,7 @@ func loadEndpoint(c *Config, getenv func(string) string, id string, out, sources
 		_, k := get("ENDPOINT_AUTH_PARAMETER_", "_USERNAME")
 		sources["SONAR_TOKEN"] = k
 	}
+	return out["SONAR_HOST_URL"] != ""
 }
 
 var macro = regexp.MustCompile(`\$\([A-Za-z0-9_.\- ]+\)`)
@@ -405,6 +415,25 @@ var meaning = map[string]string{
 	"SONAR_PREFLIGHT_TIMEOUT":                 "timeout",
 	"SYSTEM_TEAMPROJECT":                      "Azure DevOps project",
 	"BUILD_REPOSITORY_NAME":                   "repository name",
+}
+
+// token reads a credential: a macro was reported already; whitespace around
+// it is removed with a note; whitespace or control characters inside fail the
+// configuration, naming where the value came from. The value is kept either
+// way, so that it is registered as a secret and masked.
+func (c *Config) token(key, v string) secret.Secret {
+	if macro.MatchString(v) || strings.TrimSpace(v) == "" {
+		return secret.Secret{}
+	}
+	trimmed, note, problem := tokenShape(v)
+	if note != "" {
+		c.Notes = append(c.Notes, fmt.Sprintf("The %s from %s %s.", meaning[key], c.From(key), note))
+	}
+	if problem != "" {
+		c.problem(meaning[key], c.Where(key), problem,
+			fmt.Sprintf("Copy the %s into %s again, alone: no spaces, line breaks or other text around or inside it.", meaning[key], c.Where(key)))
+	}
+	return secret.New(trimmed)
 }
 
 func (c *Config) problem(field, source, msg, remedy string) {
@@ -458,19 +487,10 @@ func ParseTimeout(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// checkResolve applies the HTTP client's own rule for an entry.
 func checkResolve(e string) error {
-	// host:port:addr, where addr may itself be host:port or [v6]:port.
-	parts := strings.SplitN(e, ":", 3)
-	if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
-		return fmt.Errorf("%q is not host:port:address", e)
-	}
-	if n, err := strconv.Atoi(parts[1]); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("%q has an invalid port", e)
-	}
-	if _, _, err := net.SplitHostPort(parts[2]); err != nil && net.ParseIP(parts[2]) == nil {
-		return fmt.Errorf("%q has an invalid address", e)
-	}
-	return nil
+	_, _, err := httpx.ParseResolve(e)
+	return err
 }
 
 func firstNonEmpty(vs ...string) string {

@@ -79,6 +79,7 @@ type run struct {
 	adminUser   *lazy[*sonar.CurrentUser]
 	definitions *lazy[records]
 	binding     *lazy[*sonar.Binding]
+	edition     *lazy[editionFacts]
 }
 
 // Catalog returns every check for this configuration, in report order.
@@ -92,6 +93,7 @@ func Catalog(d Deps) []Check {
 		adminUser:   newLazy[*sonar.CurrentUser](),
 		definitions: newLazy[records](),
 		binding:     newLazy[*sonar.Binding](),
+		edition:     newLazy[editionFacts](),
 	}
 	checks := []Check{{ID: IDConfig, Title: "Configuration", Run: r.checkConfig}}
 	if len(d.Config.Problems) == 0 {
