@@ -313,6 +313,7 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 			c.Resolve = append(c.Resolve, e)
 		}
 	}
+	c.explainForkSecrets()
 	return c
 }
 
