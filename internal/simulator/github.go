@@ -29,6 +29,11 @@ type GitHub struct {
 	// after the simulator's clock; zero sends no header (a token that
 	// does not expire).
 	TokenExpiresIn time.Duration
+
+	// Branch rules and protection (github_protection.go).
+	Protection        map[string][]string // branch → checks its branch protection rule requires; absent: not protected
+	RulesetChecks     map[string][]string // branch → checks active rulesets require
+	ProtectionNoAdmin bool                // the token lacks admin rights: branch protection answers 403
 }
 
 const (
@@ -49,6 +54,7 @@ func HealthyGitHub() GitHub {
 		EnterpriseHost: gitHubEnterprise,
 		Repos:          []string{gitHubRepo},
 		TokenExpiresIn: 90 * 24 * time.Hour,
+		Protection:     map[string][]string{"main": {"ci/azure-pipelines", "SonarQube Code Analysis"}},
 	}
 }
 
@@ -116,6 +122,9 @@ func (g ghAnswer) api(path string) {
 	token, authed := bearer(g.r.Header.Get("Authorization"))
 	if authed && (g.cfg.BadCredentials || token != g.s.GHToken) {
 		g.fail(http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest")
+		return
+	}
+	if g.branchAPI(path, authed) { // github_protection.go
 		return
 	}
 	owner, repo, ok := repoPath(path)

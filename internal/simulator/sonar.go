@@ -69,6 +69,10 @@ type Sonar struct {
 	// HTMLInsteadOfJSON puts a reverse proxy's sign-in page (200 text/html)
 	// in front of every /api call.
 	HTMLInsteadOfJSON bool
+
+	// Branches are the project's branches (api/project_branches/list);
+	// nil is the main branch "main", analysed. See sonar_branches.go.
+	Branches []SonarBranch
 }
 
 // SonarAlmRecord is a DevOps Platform configuration record.
@@ -227,6 +231,7 @@ func (h *sonarSim) actions() map[string]sonarAction {
 		"/api/alm_settings/list":             h.list,
 		"/api/alm_settings/get_binding":      h.getBinding,
 		"/api/alm_settings/validate":         h.validateSetting,
+		"/api/project_branches/list":         h.projectBranches,
 	}
 }
 
