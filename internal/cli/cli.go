@@ -26,6 +26,9 @@ const (
 type App struct {
 	Now   func() time.Time
 	Stdin io.Reader // simulate: the simulator stops when stdin closes (nil: never)
+	// Getwd returns the working directory, where repo.history looks for
+	// the checkout when BUILD_SOURCESDIRECTORY is not set (nil: nowhere).
+	Getwd func() (string, error)
 }
 
 // Run is the whole program: it parses args (without the program name) and

@@ -27,6 +27,9 @@ type Deps struct {
 	Now    func() time.Time
 	// UserAgent is sent on every request.
 	UserAgent string
+	// WorkDir is the process's working directory: where repo.history looks
+	// for the checkout when BUILD_SOURCESDIRECTORY is not set.
+	WorkDir string
 }
 
 // Platform is the DevOps platform whose SonarQube integration applies to
@@ -79,6 +82,8 @@ type run struct {
 	adminUser   *lazy[*sonar.CurrentUser]
 	definitions *lazy[records]
 	binding     *lazy[*sonar.Binding]
+
+	pr prState // pull-request readiness (catalog_pr.go)
 }
 
 // Catalog returns every check for this configuration, in report order.
@@ -92,6 +97,7 @@ func Catalog(d Deps) []Check {
 		adminUser:   newLazy[*sonar.CurrentUser](),
 		definitions: newLazy[records](),
 		binding:     newLazy[*sonar.Binding](),
+		pr:          newPRState(),
 	}
 	checks := []Check{{ID: IDConfig, Title: "Configuration", Run: r.checkConfig}}
 	if len(d.Config.Problems) == 0 {
@@ -106,5 +112,6 @@ func Catalog(d Deps) []Check {
 	checks = append(checks, r.sonarChecks()...)
 	checks = append(checks, r.azdoChecks()...)
 	checks = append(checks, r.githubChecks()...)
+	checks = append(checks, r.prChecks()...)
 	return checks
 }

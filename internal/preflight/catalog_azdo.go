@@ -40,6 +40,7 @@ func (r *run) azdoChecks() []Check {
 		return nil // GitHub and other providers: Azure DevOps PATs play no part
 	}
 	a := &azdoRun{}
+	r.pr.az = a // azdo.pr-gate and sonar.main-branch read the repository it learns
 	needs := []string{IDConfig}
 	if r.cfg.Pipeline.CollectionURI == "" {
 		// No pipeline organization: take it from SonarQube's record.
