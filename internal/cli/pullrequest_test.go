@@ -186,6 +186,13 @@ func TestPRChecksAgainstRealCheckouts(t *testing.T) {
 		want(t, checks, "repo.history", "skip", "is not a Git checkout")
 		gone := runPR(t, scenario(t, "azdo-healthy"), map[string]string{"BUILD_SOURCESDIRECTORY": filepath.Join(tfvc, "missing")}, App{})
 		want(t, gone, "repo.history", "skip", "does not exist")
+		// A .git file whose git directory is gone: unreadable, not "not Git".
+		broken := t.TempDir()
+		if err := os.WriteFile(filepath.Join(broken, ".git"), []byte("gitdir: ../elsewhere/.git/worktrees/s\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		bad := runPR(t, scenario(t, "azdo-healthy"), map[string]string{"BUILD_SOURCESDIRECTORY": broken}, App{})
+		want(t, bad, "repo.history", "warn", "Could not verify the checkout's history", "has no HEAD")
 	})
 }
 
