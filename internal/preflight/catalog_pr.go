@@ -391,7 +391,7 @@ func (r *run) checkPRTarget(ctx context.Context) Finding {
 		}
 	}
 	f := Finding{Status: Warn, Evidence: ev,
-		Message: fmt.Sprintf("The pull request's target branch %s has never been analysed in SonarQube (project %s). SonarQube then takes %s as the pull request's reference instead (for a pull request, \"if base is not analyzed, we will use default branch\"): settings and issues are compared with that branch, not with %s, while Git still computes the changed lines against %s.", target, key, instead, target, target),
+		Message: fmt.Sprintf("The pull request's target branch %s has never been analysed in SonarQube (project %s). SonarQube then takes %s as the pull request's reference instead (for a pull request, \"if base is not analyzed, we will use default branch\"): project settings and quality profiles are loaded from that branch, and it, not %s, is what the pull request is compared with on the server, while Git still computes the changed lines against %s.", target, key, instead, target, target),
 		Remedy:  analyse}
 	if len(nearly) > 0 {
 		f.Notes = append(f.Notes, "SonarQube has "+strings.Join(nearly, ", ")+", which differs only in letter case: branch names are compared exactly.")
