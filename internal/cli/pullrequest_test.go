@@ -69,15 +69,6 @@ func runPR(t *testing.T, sc simulator.Scenario, edits map[string]string, app App
 	return out
 }
 
-func scenario(t *testing.T, name string) simulator.Scenario {
-	t.Helper()
-	sc, ok := simulator.Lookup(name)
-	if !ok {
-		t.Fatalf("no scenario %s", name)
-	}
-	return sc
-}
-
 // want asserts a check's status and the words that name its cause.
 func want(t *testing.T, checks map[string]prCheck, id, status string, words ...string) {
 	t.Helper()

@@ -82,6 +82,7 @@ type run struct {
 	adminUser   *lazy[*sonar.CurrentUser]
 	definitions *lazy[records]
 	binding     *lazy[*sonar.Binding]
+	edition     *lazy[editionFacts]
 
 	pr prState // pull-request readiness (catalog_pr.go)
 }
@@ -97,6 +98,7 @@ func Catalog(d Deps) []Check {
 		adminUser:   newLazy[*sonar.CurrentUser](),
 		definitions: newLazy[records](),
 		binding:     newLazy[*sonar.Binding](),
+		edition:     newLazy[editionFacts](),
 		pr:          newPRState(),
 	}
 	checks := []Check{{ID: IDConfig, Title: "Configuration", Run: r.checkConfig}}

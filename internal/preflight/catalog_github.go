@@ -13,7 +13,7 @@ import (
 // checkGitHubConfig is sonar.devops-config for repositories on GitHub or
 // GitHub Enterprise: SonarQube decorates their pull requests through a
 // GitHub App configuration record whose API URL must be the repository's host.
-func (r *run) checkGitHubConfig(rs records, ev []Evidence) Finding {
+func (r *run) checkGitHubConfig(ctx context.Context, rs records, ev []Evidence) Finding {
 	gh := rs.of("github")
 	if len(gh) == 0 {
 		return Finding{Status: Fail,
@@ -36,10 +36,24 @@ func (r *run) checkGitHubConfig(rs records, ev []Evidence) Finding {
 	if len(matching) == 0 {
 		return Finding{Status: Fail,
 			Message:  fmt.Sprintf("No GitHub configuration record serves this repository's host (%s): %s. SonarQube would call the wrong GitHub.", uri, strings.Join(other, ", ")),
-			Remedy:   "In SonarQube, " + devopsPlace + " > GitHub: set the record's API URL to " + r.githubAPIHint() + " (GitHub Enterprise: https://<host>/api/v3), or add a record for that host.",
+			Remedy:   "In SonarQube, " + devopsPlace + " > GitHub: " + r.githubOtherHostRemedy(ctx),
 			Evidence: ev}
 	}
 	return Finding{Status: Pass, Message: fmt.Sprintf("GitHub configuration record %s serves %s.", strings.Join(matching, ", "), uri), Evidence: ev}
+}
+
+// githubOtherHostRemedy advises how to serve the repository's host when
+// every GitHub record serves another; editions with one record per platform
+// cannot add a second one.
+func (r *run) githubOtherHostRemedy(ctx context.Context) string {
+	set := "set the record's API URL to " + r.githubAPIHint() + " (GitHub Enterprise: https://<host>/api/v3)"
+	switch e := r.editionInfo(ctx); {
+	case oneRecordPerPlatform(e):
+		return "SonarQube " + e.Name() + " holds one GitHub record: " + set + " (every project bound to it then uses that host), or move to Enterprise Edition or higher, which holds several."
+	case e.MultipleRecords == sonar.Supported:
+		return "add a record for that host, or " + set + "."
+	}
+	return set + ", or, on Enterprise Edition and higher, add a record for that host."
 }
 
 func (r *run) githubAPIHint() string {
@@ -54,25 +68,40 @@ func (r *run) compareGitHubBinding(b *sonar.Binding, problems []mismatch, notes 
 	if p.RepoName == "" {
 		notes = append(notes, "BUILD_REPOSITORY_NAME is not set: the repository was not compared.")
 	} else if !strings.EqualFold(b.Repository, p.RepoName) {
-		problems = append(problems, mismatch{fmt.Sprintf("its repository is %q, while this pipeline builds %q", b.Repository, p.RepoName), true})
+		problems = append(problems, mismatch{text: fmt.Sprintf("its repository is %q, while this pipeline builds %q", b.Repository, p.RepoName), repoVar: true,
+			fix: "set the repository to " + p.RepoName, repoName: true})
 	}
 	if b.URL != "" && p.RepoURI != "" && !github.SameAPIHost(b.URL, p.RepoURI) {
-		problems = append(problems, mismatch{text: fmt.Sprintf("its record's API URL %s is not the host of %s", b.URL, p.RepoURI)})
+		problems = append(problems, mismatch{text: fmt.Sprintf("its record's API URL %s is not the host of %s", b.URL, p.RepoURI),
+			fix: "choose the GitHub configuration whose API URL is " + r.githubAPIHint() + " (see sonar.devops-config if there is none)"})
 	}
 	return problems, notes
 }
 
-// IDGitHubRepo is the GitHub side's check id.
-const IDGitHubRepo = "github.repo"
+// The GitHub side's check ids.
+const (
+	IDGitHubRepo       = "github.repo"
+	IDGitHubAppInstall = "github.app-install"
+)
 
 func (r *run) githubChecks() []Check {
 	if r.platform != PlatformGitHub {
 		return nil
 	}
-	return []Check{{ID: IDGitHubRepo, Title: "GitHub repository", Needs: []string{IDConfig}, Run: r.checkGitHubRepo}}
+	g := &githubRun{}
+	return []Check{
+		{ID: IDGitHubRepo, Title: "GitHub repository", Needs: []string{IDConfig}, Run: func(ctx context.Context) Finding { return r.checkGitHubRepo(ctx, g) }},
+		{ID: IDGitHubAppInstall, Title: "GitHub App installation", Needs: []string{IDGitHubRepo, IDSonarDevOps}, Run: func(ctx context.Context) Finding { return r.checkGitHubAppInstall(ctx, g) }},
+	}
 }
 
-func (r *run) checkGitHubRepo(ctx context.Context) Finding {
+// githubRun holds what github.repo learned for the checks after it.
+type githubRun struct {
+	client *github.Client
+	repo   *github.Repo
+}
+
+func (r *run) checkGitHubRepo(ctx context.Context, g *githubRun) Finding {
 	if r.cfg.GitHubToken.Empty() {
 		return Finding{Status: Skip, Message: "No GitHub token given, so GitHub was not probed. Give a token in the gitHubToken input (from a secret variable), or GITHUB_TOKEN outside a task, to check that the repository is visible."}
 	}
@@ -93,6 +122,7 @@ func (r *run) checkGitHubRepo(ctx context.Context) Finding {
 	if err != nil {
 		return Finding{Status: Fail, Message: "Could not set up the GitHub client: " + err.Error()}
 	}
+	g.client = c
 	repo, err := c.Repository(ctx, owner, name)
 	if err != nil {
 		var ge *github.Error
@@ -126,6 +156,7 @@ func (r *run) checkGitHubRepo(ctx context.Context) Finding {
 		}
 		return describeError("GitHub", host.APIURL, err, "read repository "+p.RepoName)
 	}
+	g.repo = repo
 	r.pr.gh = &ghRepo{client: c, owner: owner, name: name, repo: repo} // for github.pr-gate and sonar.main-branch
 	f := Finding{Status: Pass, Message: fmt.Sprintf("Repository %s is visible to the token.", repo.FullName)}
 	if !repo.TokenExpiration.IsZero() {

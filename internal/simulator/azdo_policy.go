@@ -94,7 +94,6 @@ func (h *azdoSim) branchPolicies(w http.ResponseWriter, r *http.Request, site az
 	if out == nil {
 		out = []map[string]any{}
 	}
-	h.userData(w, site.onPrem)
 	h.ok(w, r, map[string]any{"count": len(out), "value": out})
 }
 
