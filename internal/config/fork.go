@@ -29,7 +29,10 @@ func (c *Config) explainForkSecrets() {
 		return
 	}
 	for i, p := range c.Problems {
-		serviceConnection := p.Field == meaning["SONAR_HOST_URL"] && strings.HasPrefix(p.Source, "ENDPOINT_URL_")
+		// The service connection's problem: its URL and token were not
+		// passed to the step (load.go names it so).
+		serviceConnection := p.Field == "SonarQube service connection" ||
+			p.Field == meaning["SONAR_HOST_URL"] && strings.HasPrefix(p.Source, "ENDPOINT_URL_")
 		if !forkSecretFields[p.Field] && !serviceConnection {
 			continue
 		}

@@ -81,7 +81,7 @@ func TestForkWithoutSecrets(t *testing.T) {
 	}{
 		{name: "token is an unexpanded macro", want: 1, env: map[string]string{
 			"SONAR_HOST_URL": "https://sq", "SONAR_PROJECT_KEY": "k", "SONAR_TOKEN": "$(SONAR_TOKEN)"}},
-		{name: "service connection withheld", want: 2, env: map[string]string{
+		{name: "service connection withheld", want: 1, env: map[string]string{
 			"INPUT_SONARQUBE": endpoint, "SONAR_PROJECT_KEY": "k"}},
 		{name: "PAT macro too", want: 2, env: map[string]string{
 			"SONAR_HOST_URL": "https://sq", "SONAR_PROJECT_KEY": "k", "SONAR_TOKEN": "", "AZURE_DEVOPS_EXT_PAT": "$(AzureDevOpsPat)"}},
