@@ -17,7 +17,7 @@ import (
 // length. Every renderer of the audit prints server text through it alone,
 // so that adopting the shared sanitiser is a change here.
 func Show(s string) string {
-	const maxRunes = 300
+	const maxRunes = 2000
 	var b strings.Builder
 	n := 0
 	for _, r := range s {
@@ -37,8 +37,14 @@ func Show(s string) string {
 	return azp.Neutralize(b.String())
 }
 
-// quote is Show inside quotation marks, for names in messages.
-func quote(s string) string { return strconv.Quote(Show(s)) }
+// quote is Show inside quotation marks, for names in messages; a name
+// longer than 200 characters is cut.
+func quote(s string) string {
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	return strconv.Quote(Show(s))
+}
 
 // oneLine is an error's text on one line.
 func oneLine(err error) string {

@@ -43,6 +43,8 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 		return a.check(ctx, args, getenv, stdout, stderr)
 	case "demo":
 		return a.demo(ctx, args, getenv, stdout, stderr)
+	case "audit":
+		return a.audit(ctx, args, getenv, stdout, stderr)
 	case "simulate":
 		return a.simulate(ctx, args, stdout, stderr)
 	case "version":
@@ -67,6 +69,7 @@ project binding and the stored PAT. It fails fast with what is wrong and how to 
 Usage:
   sonar-preflight [check] [flags]        run the preflight (reads the pipeline's environment)
   sonar-preflight demo [--scenario NAME] run it against the built-in simulator (--list shows scenarios)
+  sonar-preflight audit [--shard K/N]    audit every project of a SonarQube server (audit merge joins shards)
   sonar-preflight version                print the version
   sonar-preflight <command> --help       help for a command
 
