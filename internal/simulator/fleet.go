@@ -101,14 +101,14 @@ type fleetProject struct {
 }
 
 type fleetRepo struct {
-	ID            string `json:"id"`
-	Name          string `json:"name"`
-	URL           string `json:"url"`
+	ID            string         `json:"id"`
+	Name          string         `json:"name"`
+	URL           string         `json:"url"`
 	Project       fleetAzProject `json:"project"`
-	DefaultBranch string `json:"defaultBranch,omitempty"`
-	RemoteURL     string `json:"remoteUrl"`
-	Size          int    `json:"size"`
-	IsDisabled    bool   `json:"isDisabled"`
+	DefaultBranch string         `json:"defaultBranch,omitempty"`
+	RemoteURL     string         `json:"remoteUrl"`
+	Size          int            `json:"size"`
+	IsDisabled    bool           `json:"isDisabled"`
 }
 
 type fleetAzProject struct {
@@ -129,20 +129,20 @@ type FleetServers struct {
 	AdminToken string // a SonarQube token with Administer System
 	PAT        string // the audit's Azure DevOps PAT
 
-	projects  []fleetProject // by index
-	byKey     map[string]int
-	byName    []int // indexes in api/projects/search order
-	bindings  []int // bound indexes in v2 order (repository, binding id)
+	projects []fleetProject // by index
+	byKey    map[string]int
+	byName   []int // indexes in api/projects/search order
+	bindings []int // bound indexes in v2 order (repository, binding id)
 	// bindingsByName indexes bindings by lower-case repository and slug,
 	// for the repository filter.
 	bindingsByName map[string][]int
-	records   []fleetRecord
-	repos     map[string][]byte // org name → serialized listing
-	renamed   map[string][2]string
-	servers   []*httptest.Server
-	requests  atomic.Int64
-	now       func() time.Time
-	onRequest func(string)
+	records        []fleetRecord
+	repos          map[string][]byte // org name → serialized listing
+	renamed        map[string][2]string
+	servers        []*httptest.Server
+	requests       atomic.Int64
+	now            func() time.Time
+	onRequest      func(string)
 }
 
 type fleetRecord struct {
