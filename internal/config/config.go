@@ -5,6 +5,7 @@ package config
 
 import (
 	"net/url"
+	"strings"
 	"time"
 
 	"sonar-preflight/internal/secret"
@@ -51,10 +52,39 @@ type Pipeline struct {
 	RepoName      string // BUILD_REPOSITORY_NAME
 	RepoProvider  string // BUILD_REPOSITORY_PROVIDER: TfsGit, GitHub, GitHubEnterprise, Git, Bitbucket, Svn, TfsVersionControl
 	RepoURI       string // BUILD_REPOSITORY_URI
-	Reason        string // BUILD_REASON
+	Reason        string // BUILD_REASON: Manual, IndividualCI, BatchedCI, Schedule, PullRequest, ...
 	PullRequestID string // SYSTEM_PULLREQUEST_PULLREQUESTID
 	HostType      string // SYSTEM_HOSTTYPE: build, release, deployment
 	TempDir       string // AGENT_TEMPDIRECTORY
+
+	SourceBranch string // BUILD_SOURCEBRANCH: refs/heads/main, or refs/pull/42/merge in a pull-request build
+	SourcesDir   string // BUILD_SOURCESDIRECTORY: where the checkout step put the repository
+
+	// Pull-request builds only (Azure Pipelines sets these then, and only then).
+	PullRequestNumber string // SYSTEM_PULLREQUEST_PULLREQUESTNUMBER (GitHub: the number people see)
+	PRSourceBranch    string // SYSTEM_PULLREQUEST_SOURCEBRANCH
+	PRTargetBranch    string // SYSTEM_PULLREQUEST_TARGETBRANCH: refs/heads/main (Azure Repos) or main (GitHub)
+	PRIsFork          bool   // SYSTEM_PULLREQUEST_ISFORK=True: the pull request comes from a fork
+}
+
+// IsPullRequest reports a pull-request build: BUILD_REASON is PullRequest,
+// or the pull request's id is set (a task may see the id without the reason
+// when variables are copied by hand). The one place that rule is stated.
+func (p Pipeline) IsPullRequest() bool {
+	return strings.EqualFold(p.Reason, "PullRequest") || p.PullRequestID != ""
+}
+
+// TargetBranch is the pull request's target as a branch name (main,
+// release/1.2): SYSTEM_PULLREQUEST_TARGETBRANCH without refs/heads/, which
+// Azure Repos puts there and GitHub does not. Empty outside pull requests.
+func (p Pipeline) TargetBranch() string {
+	return BranchName(p.PRTargetBranch)
+}
+
+// BranchName turns a full branch ref (refs/heads/main) into the branch's
+// name (main); any other value is returned as it is.
+func BranchName(ref string) string {
+	return strings.TrimPrefix(strings.TrimSpace(ref), "refs/heads/")
 }
 
 // ReleaseLike reports a classic release or deployment job, where the

@@ -58,6 +58,12 @@ type raw struct {
 	PullRequestID  string `env:"SYSTEM_PULLREQUEST_PULLREQUESTID"`
 	HostType       string `env:"SYSTEM_HOSTTYPE"`
 	TempDir        string `env:"AGENT_TEMPDIRECTORY"`
+	SourceBranch   string `env:"BUILD_SOURCEBRANCH"`
+	SourcesDir     string `env:"BUILD_SOURCESDIRECTORY"`
+	PRNumber       string `env:"SYSTEM_PULLREQUEST_PULLREQUESTNUMBER"`
+	PRSource       string `env:"SYSTEM_PULLREQUEST_SOURCEBRANCH"`
+	PRTarget       string `env:"SYSTEM_PULLREQUEST_TARGETBRANCH"`
+	PRIsFork       string `env:"SYSTEM_PULLREQUEST_ISFORK"`
 
 	ProxyURL      string `env:"AGENT_PROXYURL"`
 	ProxyUser     string `env:"AGENT_PROXYUSERNAME"`
@@ -235,6 +241,13 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 		PullRequestID: strings.TrimSpace(r.PullRequestID),
 		HostType:      strings.TrimSpace(r.HostType),
 		TempDir:       strings.TrimSpace(r.TempDir),
+
+		SourceBranch:      strings.TrimSpace(r.SourceBranch),
+		SourcesDir:        strings.TrimSpace(r.SourcesDir),
+		PullRequestNumber: strings.TrimSpace(r.PRNumber),
+		PRSourceBranch:    strings.TrimSpace(r.PRSource),
+		PRTargetBranch:    strings.TrimSpace(r.PRTarget),
+		PRIsFork:          strings.EqualFold(strings.TrimSpace(r.PRIsFork), "true"),
 	}
 	c.Format = strings.ToLower(strings.TrimSpace(r.Format))
 	switch c.Format {

@@ -25,6 +25,9 @@ type Client struct {
 type Repo struct {
 	FullName string // canonical "owner/repo", as GitHub spells it
 	Private  bool
+	// DefaultBranch is default_branch: the branch pull requests target
+	// unless they say otherwise (main).
+	DefaultBranch string
 	// Permissions are the token owner's (admin, maintain, push, triage,
 	// pull); GitHub omits them for some token kinds, so nil means unknown.
 	Permissions map[string]bool
@@ -79,6 +82,7 @@ func (c *Client) Repository(ctx context.Context, owner, repo string) (*Repo, err
 	out := &Repo{
 		FullName:      r.GetFullName(),
 		Private:       r.GetPrivate(),
+		DefaultBranch: r.GetDefaultBranch(),
 		Permissions:   r.GetPermissions(),
 		RateRemaining: -1,
 	}

@@ -155,7 +155,7 @@ func (r *run) checkToken(ctx context.Context) Finding {
 	user, userErr := r.getCurrent(ctx)
 	wg.Wait()
 
-	kind := tokenKind(r.cfg.SonarToken.Value())
+	kind := sonar.KindOfToken(r.cfg.SonarToken.Value())
 	if userErr != nil && sonar.IsUnauthorized(userErr) || validErr == nil && !valid {
 		f := Finding{Status: Fail,
 			Message: "SonarQube rejected the token (api/authentication/validate says valid=false, or the API answered 401): it is expired, revoked, mistyped, or was generated on another SonarQube server.",
@@ -176,8 +176,7 @@ func (r *run) checkToken(ctx context.Context) Finding {
 			Evidence: []Evidence{{Request: "GET " + r.cfg.SonarURL + "/api/users/current", Status: 200, Message: "isLoggedIn=false"}}}
 	}
 	f := Finding{Status: Pass, Message: fmt.Sprintf("The token is accepted; it belongs to %s.", user.Login)}
-	switch kind {
-	case "global analysis token", "project analysis token":
+	if kind.IsAnalysis() {
 		f.Notes = append(f.Notes, fmt.Sprintf("This is a %s: it can run analyses but has no administration permissions, so the DevOps Platform checks need an adminToken (a user token of an administrator).", kind))
 	}
 	if !user.TokenExpiration.IsZero() {
@@ -207,18 +206,6 @@ func (r *run) checkToken(ctx context.Context) Finding {
 		}
 	}
 	return f
-}
-
-func tokenKind(t string) string {
-	switch {
-	case strings.HasPrefix(t, "squ_"):
-		return "user token"
-	case strings.HasPrefix(t, "sqa_"):
-		return "global analysis token"
-	case strings.HasPrefix(t, "sqp_"):
-		return "project analysis token"
-	}
-	return "token"
 }
 
 func humanDays(d time.Duration) string {

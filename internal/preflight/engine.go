@@ -81,7 +81,19 @@ type Check struct {
 	// Needs lists checks that must finish first. If any of them fails or is
 	// skipped, this check is skipped with the reason.
 	Needs []string
+	// After lists checks that must finish first whatever their outcome:
+	// this check reads what they learned when they could, and says what it
+	// could not compare when they could not. It is never skipped for them.
+	After []string
 	Run   func(ctx context.Context) Finding
+}
+
+// waitsFor is every check c waits for: Needs, then After.
+func (c Check) waitsFor() []string {
+	if len(c.After) == 0 {
+		return c.Needs
+	}
+	return append(append([]string(nil), c.Needs...), c.After...)
 }
 
 // Result is a check's finding with its identity and timing.
@@ -130,7 +142,7 @@ func Validate(checks []Check) error {
 		index[c.ID] = i
 	}
 	for _, c := range checks {
-		for _, n := range c.Needs {
+		for _, n := range c.waitsFor() {
 			if _, ok := index[n]; !ok {
 				return fmt.Errorf("preflight: check %q needs unknown check %q", c.ID, n)
 			}
@@ -146,7 +158,7 @@ func Validate(checks []Check) error {
 	var visit func(i int) error
 	visit = func(i int) error {
 		colour[i] = grey
-		for _, n := range checks[i].Needs {
+		for _, n := range checks[i].waitsFor() {
 			j := index[n]
 			switch colour[j] {
 			case grey:
@@ -171,7 +183,7 @@ func Validate(checks []Check) error {
 }
 
 // Run executes checks concurrently: each starts as soon as every check it
-// needs has finished. A panic inside a check becomes a Fail finding rather
+// needs or comes after has finished. A panic inside a check becomes a Fail finding rather
 // than a crash. Run returns when every check has finished; checks must honour
 // ctx so that the overall deadline holds.
 func Run(ctx context.Context, checks []Check, now func() time.Time) (Report, error) {
@@ -192,7 +204,7 @@ func Run(ctx context.Context, checks []Check, now func() time.Time) (Report, err
 		go func() {
 			defer wg.Done()
 			defer close(done[c.ID])
-			for _, n := range c.Needs {
+			for _, n := range c.waitsFor() {
 				<-done[n] // closed by the producer; its result is then visible here
 			}
 			res := Result{ID: c.ID, Title: c.Title}

@@ -221,3 +221,37 @@ func TestPanicsOffTheCheckGoroutine(t *testing.T) {
 		t.Fatalf("goSafe: onPanic not called")
 	}
 }
+
+// After orders without skipping: the later check runs whatever the earlier
+// one concluded, and sees what it wrote.
+func TestRunAfterOrdersWithoutSkipping(t *testing.T) {
+	t.Parallel()
+	var learned atomic.Value
+	checks := []Check{
+		{ID: "a", Run: func(context.Context) Finding { learned.Store("a's answer"); return Finding{Status: Fail, Message: "a"} }},
+		{ID: "b", After: []string{"a"}, Run: func(context.Context) Finding {
+			v, _ := learned.Load().(string)
+			return Finding{Status: Pass, Message: "saw " + v}
+		}},
+		{ID: "c", Needs: []string{"a"}, Run: finding(Pass)},
+	}
+	rep, err := Run(context.Background(), checks, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := rep.Result("b")
+	if b.Status != Pass || b.Message != "saw a's answer" {
+		t.Errorf("b: %s %q", b.Status, b.Message)
+	}
+	if c, _ := rep.Result("c"); c.Status != Skip {
+		t.Errorf("c: %s, want skip (Needs still skips)", c.Status)
+	}
+	for _, bad := range [][]Check{
+		{{ID: "a", After: []string{"x"}, Run: finding(Pass)}},
+		{{ID: "a", After: []string{"b"}, Run: finding(Pass)}, {ID: "b", Needs: []string{"a"}, Run: finding(Pass)}},
+	} {
+		if err := Validate(bad); err == nil {
+			t.Errorf("Validate(%v) accepted an unknown or cyclic After", bad)
+		}
+	}
+}

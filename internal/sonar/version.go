@@ -63,3 +63,30 @@ func (v Version) String() string {
 	}
 	return s
 }
+
+// Line is the SonarQube Server release line v belongs to, for comparing
+// behaviour across both numbering schemes: a Community Build numbered
+// YY.M (24.12, 25.3) is built from the same code as Server 20YY.M, so it
+// compares as 20YY.M; other versions are returned as they are.
+func (v Version) Line() Version {
+	if IsCommunityBuildVersion(v) {
+		return Version{Major: 2000 + v.Major, Minor: v.Minor, Patch: v.Patch, Build: v.Build}
+	}
+	return Version{Major: v.Major, Minor: v.Minor, Patch: v.Patch, Build: v.Build}
+}
+
+// AtLeast reports whether v's release line is major.minor or newer.
+func (v Version) AtLeast(major, minor int) bool {
+	return !v.Line().Less(Version{Major: major, Minor: minor})
+}
+
+// FollowsAzureRedirects reports whether SonarQube v follows redirects when
+// it calls Azure DevOps. Up to 10.x its AzureDevOpsHttpClient followed them
+// (so an http:// record URL worked, sending the PAT in clear text before
+// the redirect to https); the 2025 client is built with
+// setFollowRedirects(false), so any 3xx fails the call
+// (server/sonar-alm-client/.../azure/AzureDevOpsHttpClient.java). A zero
+// (unknown) version reports true: the older, more permissive behaviour.
+func FollowsAzureRedirects(v Version) bool {
+	return v.Major == 0 || !v.AtLeast(2025, 1)
+}

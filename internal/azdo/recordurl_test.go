@@ -1,0 +1,186 @@
+package azdo
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestCheckRecordURL(t *testing.T) {
+	t.Parallel()
+	type want struct {
+		kinds     []RecordURLKind
+		corrected string
+		redirect  bool // some problem depends on redirects
+		uncertain bool // every problem is uncertain
+		words     string
+	}
+	tests := []struct {
+		name, in, known string
+		want            want
+	}{
+		// Right shapes.
+		{name: "services", in: "https://dev.azure.com/contoso"},
+		{name: "services trailing slash", in: "https://dev.azure.com/contoso/"},
+		{name: "services spaces", in: "  https://dev.azure.com/contoso  "},
+		{name: "legacy host", in: "https://contoso.visualstudio.com"},
+		{name: "legacy DefaultCollection", in: "https://contoso.visualstudio.com/DefaultCollection/"},
+		{name: "server tfs", in: "https://tfs.contoso.example/tfs/DefaultCollection"},
+		{name: "server http is fine", in: "http://build01:8080/tfs/DefaultCollection"},
+		{name: "server no tfs", in: "https://ado.contoso.example/Main"},
+		{name: "server virtual directory known", in: "https://ado.contoso.example/azdo/Main", known: "https://ado.contoso.example/azdo/Main/"},
+
+		// Below the root.
+		{name: "services project", in: "https://dev.azure.com/contoso/Fabrikam",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://dev.azure.com/contoso", words: "/Fabrikam"}},
+		{name: "services repository", in: "https://dev.azure.com/contoso/Fabrikam/_git/web-app",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://dev.azure.com/contoso", words: "Fabrikam/_git/web-app"}},
+		{name: "clone URL with user", in: "https://contoso@dev.azure.com/contoso/Fabrikam/_git/web-app",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://dev.azure.com/contoso"}},
+		{name: "services _apis", in: "https://dev.azure.com/contoso/_apis/projects",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://dev.azure.com/contoso"}},
+		{name: "legacy project", in: "https://contoso.visualstudio.com/DefaultCollection/Fabrikam",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://contoso.visualstudio.com"}},
+		{name: "server tfs project", in: "https://tfs.contoso.example/tfs/DefaultCollection/Fabrikam",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://tfs.contoso.example/tfs/DefaultCollection"}},
+		{name: "server git path", in: "https://ado.contoso.example/Main/Fabrikam/_git/web-app",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/Main"}},
+		{name: "server ambiguous", in: "https://ado.contoso.example/Main/Fabrikam",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/Main", uncertain: true, words: "virtual directory"}},
+		{name: "server ambiguous settled by the pipeline", in: "https://ado.contoso.example/Main/Fabrikam", known: "https://ado.contoso.example/Main/",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/Main"}},
+		{name: "server known root elsewhere keeps the convention", in: "https://ado.contoso.example/Main/Fabrikam", known: "https://other.example/Main",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/Main", uncertain: true}},
+		{name: "server virtual directory project", in: "https://ado.contoso.example/azdo/Main/Fabrikam", known: "https://ado.contoso.example/azdo/Main",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/azdo/Main"}},
+
+		// Query, fragment, doubled slash.
+		{name: "query", in: "https://dev.azure.com/contoso?path=/Fabrikam",
+			want: want{kinds: []RecordURLKind{RecordURLQuery}, corrected: "https://dev.azure.com/contoso"}},
+		{name: "fragment", in: "https://dev.azure.com/contoso#x",
+			want: want{kinds: []RecordURLKind{RecordURLQuery}, corrected: "https://dev.azure.com/contoso"}},
+		{name: "empty query", in: "https://dev.azure.com/contoso?",
+			want: want{kinds: []RecordURLKind{RecordURLQuery}, corrected: "https://dev.azure.com/contoso"}},
+		{name: "double slash before org", in: "https://dev.azure.com//contoso",
+			want: want{kinds: []RecordURLKind{RecordURLDoubleSlash}, corrected: "https://dev.azure.com/contoso", words: "//"}},
+		{name: "double trailing slash", in: "https://dev.azure.com/contoso//",
+			want: want{kinds: []RecordURLKind{RecordURLDoubleSlash}, corrected: "https://dev.azure.com/contoso"}},
+		{name: "server double slash", in: "https://tfs.contoso.example/tfs//DefaultCollection",
+			want: want{kinds: []RecordURLKind{RecordURLDoubleSlash}, corrected: "https://tfs.contoso.example/tfs/DefaultCollection"}},
+
+		// Plain HTTP for Services.
+		{name: "http services", in: "http://dev.azure.com/contoso",
+			want: want{kinds: []RecordURLKind{RecordURLPlainHTTP}, corrected: "https://dev.azure.com/contoso", redirect: true, words: "clear text"}},
+		{name: "http legacy", in: "http://contoso.visualstudio.com",
+			want: want{kinds: []RecordURLKind{RecordURLPlainHTTP}, corrected: "https://contoso.visualstudio.com", redirect: true}},
+		{name: "http and project", in: "http://dev.azure.com/contoso/Fabrikam",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot, RecordURLPlainHTTP}, corrected: "https://dev.azure.com/contoso", redirect: true}},
+
+		// Missing, no collection, invalid.
+		{name: "missing", in: "", want: want{kinds: []RecordURLKind{RecordURLMissing}, words: "8.6"}},
+		{name: "blank", in: "   ", want: want{kinds: []RecordURLKind{RecordURLMissing}}},
+		{name: "server no collection", in: "https://tfs.contoso.example",
+			want: want{kinds: []RecordURLKind{RecordURLNoCollection}, words: "https://tfs.contoso.example/DefaultCollection"}},
+		{name: "server only tfs", in: "https://tfs.contoso.example:8080/tfs/",
+			want: want{kinds: []RecordURLKind{RecordURLNoCollection}, words: "https://tfs.contoso.example:8080/DefaultCollection"}},
+		{name: "no scheme", in: "dev.azure.com/contoso",
+			want: want{kinds: []RecordURLKind{RecordURLInvalid}, corrected: "https://dev.azure.com/contoso", words: "no scheme"}},
+		{name: "no scheme with project", in: "dev.azure.com/contoso/Fabrikam",
+			want: want{kinds: []RecordURLKind{RecordURLInvalid}, corrected: "https://dev.azure.com/contoso"}},
+		{name: "service host", in: "https://vssps.dev.azure.com/contoso",
+			want: want{kinds: []RecordURLKind{RecordURLInvalid}, words: "service host"}},
+		{name: "no organization", in: "https://dev.azure.com/",
+			want: want{kinds: []RecordURLKind{RecordURLInvalid}, words: "no organization"}},
+		{name: "ftp", in: "ftp://dev.azure.com/contoso",
+			want: want{kinds: []RecordURLKind{RecordURLInvalid}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := CheckRecordURL(tt.in, tt.known)
+			var kinds []RecordURLKind
+			redirect, uncertain := false, len(got.Problems) > 0
+			for _, p := range got.Problems {
+				kinds = append(kinds, p.Kind)
+				redirect = redirect || p.DependsOnRedirects
+				uncertain = uncertain && p.Uncertain
+				if p.Explanation == "" {
+					t.Errorf("%s without explanation", p.Kind)
+				}
+			}
+			if !reflect.DeepEqual(kinds, tt.want.kinds) {
+				t.Fatalf("kinds %v, want %v (%s)", kinds, tt.want.kinds, got.Explain())
+			}
+			if got.OK() != (len(tt.want.kinds) == 0) {
+				t.Errorf("OK() = %v", got.OK())
+			}
+			if got.Corrected != tt.want.corrected {
+				t.Errorf("corrected %q, want %q", got.Corrected, tt.want.corrected)
+			}
+			if redirect != tt.want.redirect {
+				t.Errorf("depends on redirects: %v, want %v", redirect, tt.want.redirect)
+			}
+			if uncertain != tt.want.uncertain || got.Certain() == tt.want.uncertain && len(kinds) > 0 {
+				t.Errorf("uncertain: %v, want %v", uncertain, tt.want.uncertain)
+			}
+			if !strings.Contains(got.Explain(), tt.want.words) {
+				t.Errorf("explanation %q does not say %q", got.Explain(), tt.want.words)
+			}
+			for _, k := range tt.want.kinds {
+				if !got.Has(k) {
+					t.Errorf("Has(%s) = false", k)
+				}
+			}
+			if got.OK() && got.Org.BaseURL == "" {
+				t.Errorf("a right URL names no organization")
+			}
+		})
+	}
+}
+
+// TestCheckRecordURLHidesCredentials: a record URL may carry a PAT in its
+// user info or query; no explanation or correction repeats it.
+func TestCheckRecordURLHidesCredentials(t *testing.T) {
+	t.Parallel()
+	const pat = "s3cr3tPATvalue"
+	for _, in := range []string{
+		"https://user:" + pat + "@dev.azure.com/contoso/Fabrikam",
+		"https://dev.azure.com/contoso?pat=" + pat,
+		"https://dev.azure.com/contoso#" + pat,
+		"https://" + pat + "@tfs.contoso.example",
+		"ftp://u:" + pat + "@dev.azure.com/contoso",
+		"https://u:" + pat + "@vssps.dev.azure.com/contoso",
+	} {
+		got := CheckRecordURL(in, "")
+		if got.OK() {
+			t.Errorf("%s: no problem found", in)
+		}
+		if s := got.Explain() + got.Corrected; strings.Contains(s, pat) {
+			t.Errorf("%s: output repeats the credential: %s", in, s)
+		}
+	}
+}
+
+func FuzzCheckRecordURL(f *testing.F) {
+	for _, s := range []string{
+		"https://dev.azure.com/contoso", "http://dev.azure.com/contoso/Fabrikam?x#y", "https://tfs.example//tfs/C/P/_git/r",
+		"dev.azure.com/contoso", "", "https://[fd00::1]:8443/tfs", "https://ado.example/Main/Fabrikam",
+	} {
+		f.Add(s, "")
+		f.Add(s, "https://ado.example/Main")
+	}
+	f.Fuzz(func(t *testing.T, raw, known string) {
+		c := CheckRecordURL(raw, known)
+		for _, p := range c.Problems {
+			if p.Kind == "" || p.Explanation == "" {
+				t.Fatalf("incomplete problem %+v", p)
+			}
+		}
+		if c.Corrected != "" {
+			// A correction is itself a right URL (https for Services).
+			if again := CheckRecordURL(c.Corrected, ""); !again.OK() && !again.Has(RecordURLBelowRoot) {
+				t.Fatalf("correction %q of %q is not right: %s", c.Corrected, raw, again.Explain())
+			}
+		}
+	})
+}
