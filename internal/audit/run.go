@@ -345,7 +345,7 @@ func (a *Audit) loadRecords(defs *sonar.Definitions, dop []sonar.DopSetting) {
 		r.url = checkRecordURL(r.URL, a.version)
 		if r.url.Status != Pass {
 			r.Status = r.url.Status
-			r.Message = "Record URL " + quote(r.URL) + ": " + r.url.Problem + "."
+			r.Message = "Record URL " + quote(r.URL) + ": " + r.url.Problem
 			r.Remedy = "In SonarQube, " + devopsPlace + " > Azure DevOps > " + r.Key + ": set the URL to the organization or collection root"
 			if r.url.Corrected != "" {
 				r.Remedy += ", " + r.url.Corrected
@@ -594,7 +594,11 @@ func (a *Audit) chain(ctx context.Context, p *projState, v2 bool, listed map[str
 	if o.Branches && p.bound != nil && !p.bound.dangling && p.bound.Alm == sonar.AlmAzure {
 		waitOrgs()
 		if repo, st := a.resolve(p); repo != nil && st == "" && repo.DefaultBranch != "" && !repo.IsDisabled {
-			p.mainBranch, p.branchErr = o.Sonar.MainBranch(ctx, p.key)
+			var branches []sonar.ProjectBranch
+			branches, p.branchErr = o.Sonar.ProjectBranches(ctx, p.key)
+			if main, ok := sonar.MainBranch(branches); ok {
+				p.mainBranch = main.Name
+			}
 		}
 	}
 	p.done = ctx.Err() == nil

@@ -250,30 +250,3 @@ func IsServerError(err error) bool {
 	var he *httpx.Error
 	return errors.As(err, &he) && he.Kind == httpx.KindStatus && he.Status == http.StatusInternalServerError
 }
-
-// ADAPTER (until the pull-request work's api/project_branches/list client
-// lands): MainBranch returns the name of the project's main branch from
-// api/project_branches/list (Browse or Execute Analysis on the project;
-// list-example.json: {"branches":[{"name","isMain","type",...}]}).
-func (c *Client) MainBranch(ctx context.Context, project string) (string, error) {
-	return getJSON(ctx, c, "api/project_branches/list", url.Values{"project": {project}}, func(b []byte) (string, error) {
-		var l struct {
-			Branches []struct {
-				Name   string `json:"name"`
-				IsMain bool   `json:"isMain"`
-			} `json:"branches"`
-		}
-		if err := unmarshal(b, &l); err != nil {
-			return "", err
-		}
-		if l.Branches == nil {
-			return "", errMissing("branches")
-		}
-		for _, br := range l.Branches {
-			if br.IsMain {
-				return br.Name, nil
-			}
-		}
-		return "", errors.New("the answer names no main branch")
-	})
-}
