@@ -335,7 +335,7 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 	if b.Monorepo {
 		notes = append(notes, "The binding is marked monorepo: several SonarQube projects share this repository.")
 	}
-	return Finding{Status: Pass, Message: msg, Notes: notes, Evidence: ev}
+	return r.withSharedRepository(ctx, b, Finding{Status: Pass, Message: msg, Notes: notes, Evidence: ev})
 }
 
 // mismatch is one way a binding disagrees with the pipeline. repoVar marks
