@@ -45,8 +45,10 @@ type Options struct {
 	// Baseline holds the repository ids of a previous audit, by project
 	// key, to tell a renamed repository from a deleted one.
 	Baseline map[string]BaselineEntry
-	// Workers is how many per-project request chains run at once; it
-	// should equal the Gate's per-host limit. 0 means DefaultConcurrency.
+	// Workers is how many per-project request chains run at once; twice
+	// the Gate's per-host limit keeps a request waiting at the gate for
+	// every slot that frees, so no slot idles while a worker reads an
+	// answer. 0 means 2 × DefaultConcurrency.
 	Workers   int
 	UserAgent string
 	Now       func() time.Time
@@ -80,7 +82,6 @@ type recState struct {
 	Record
 	url     urlVerdict
 	invalid bool // SonarQube's validation refuses the record
-	v2ID    string
 }
 
 type orgState struct {
@@ -139,7 +140,7 @@ func Run(ctx context.Context, o Options) (*Audit, error) {
 		o.StaleAfter = 90 * 24 * time.Hour
 	}
 	if o.Workers <= 0 {
-		o.Workers = DefaultConcurrency
+		o.Workers = 2 * DefaultConcurrency
 	}
 	a := &Audit{
 		opts:      o,
@@ -182,11 +183,34 @@ type listings struct {
 func (a *Audit) run(ctx context.Context) error {
 	o := a.opts
 	var l listings
-	var wg sync.WaitGroup
-	// Round one: everything that needs nothing else, at once.
-	wg.Add(5)
-	go func() { defer wg.Done(); l.status, l.statusErr = o.Sonar.Status(ctx) }()
-	go func() { defer wg.Done(); l.defs, l.defsErr = o.Sonar.ListDefinitions(ctx) }()
+	var wg, recs sync.WaitGroup
+	// Round one: everything that needs nothing else, at once. The records
+	// go on (validation, each organization's repositories) as soon as they
+	// and the server's version are in, while the listings page on.
+	var side sync.WaitGroup
+	var recordsErr error
+	recs.Add(1)
+	go func() {
+		defer recs.Done()
+		var both sync.WaitGroup
+		both.Add(2)
+		go func() { defer both.Done(); l.status, l.statusErr = o.Sonar.Status(ctx) }()
+		go func() { defer both.Done(); l.defs, l.defsErr = o.Sonar.ListDefinitions(ctx) }()
+		both.Wait()
+		if l.defsErr != nil {
+			recordsErr = fmt.Errorf("could not list the DevOps Platform configuration records (api/alm_settings/list_definitions, which needs Administer System): %w", l.defsErr)
+			return
+		}
+		if l.statusErr == nil && l.status != nil {
+			if v, err := sonar.ParseVersion(l.status.Version); err == nil {
+				a.version = v
+			}
+		}
+		a.loadRecords(l.defs)
+		a.validateRecords(ctx, &side)
+		a.listOrganizations(ctx, &side)
+	}()
+	wg.Add(3)
 	go func() { defer wg.Done(); l.dop, l.dopErr = o.Sonar.DopSettings(ctx) }()
 	go func() {
 		defer wg.Done()
@@ -209,38 +233,28 @@ func (a *Audit) run(ctx context.Context) error {
 		})
 	}()
 	wg.Wait()
-
+	recs.Wait()
 	if l.projErr != nil {
+		side.Wait()
 		return fmt.Errorf("could not list the projects (api/projects/search, which needs Administer System): %w", l.projErr)
 	}
-	if l.defsErr != nil {
-		return fmt.Errorf("could not list the DevOps Platform configuration records (api/alm_settings/list_definitions, which needs Administer System): %w", l.defsErr)
+	if recordsErr != nil {
+		side.Wait()
+		return recordsErr
 	}
 	a.header.Paths["projects"] = "api/projects/search"
 	a.header.Paths["records"] = "api/alm_settings/list_definitions"
-	if l.statusErr == nil && l.status != nil {
-		if v, err := sonar.ParseVersion(l.status.Version); err == nil {
-			a.version = v
-		}
-	}
 	if a.version.Major == 0 {
 		a.header.Notes = append(a.header.Notes, "The server's version could not be read (api/system/status), so version-dependent rules (redirects of http:// record URLs) are judged cautiously.")
 	}
 
 	v2 := l.bindErr == nil && l.dopErr == nil
 	if v2 {
-		a.header.Paths["bindings"] = "api/v2/dop-translation/project-bindings"
+		a.header.Paths["bindings"] = v2Path
 	} else {
 		a.header.Paths["bindings"] = "api/alm_settings/get_binding (one request per project)"
 		a.header.Notes = append(a.header.Notes, "Bindings were read per project: "+v2Why(l.bindErr, l.dopErr))
 	}
-
-	a.loadRecords(l.defs, l.dop)
-	// Round two: records are validated and organizations listed while the
-	// projects are worked on.
-	var side sync.WaitGroup
-	a.validateRecords(ctx, &side)
-	a.listOrganizations(ctx, &side)
 
 	a.loadProjects(l.projects)
 	if v2 {
@@ -314,7 +328,7 @@ func pages[T any](ctx context.Context, size int, get func(ctx context.Context, p
 	return out, nil
 }
 
-func (a *Audit) loadRecords(defs *sonar.Definitions, dop []sonar.DopSetting) {
+func (a *Audit) loadRecords(defs *sonar.Definitions) {
 	add := func(key, alm, url string) {
 		a.records[key] = &recState{Record: Record{Key: key, Alm: alm, URL: url, Status: Pass}}
 	}
@@ -332,11 +346,6 @@ func (a *Audit) loadRecords(defs *sonar.Definitions, dop []sonar.DopSetting) {
 	}
 	for _, d := range defs.BitbucketCloud {
 		add(d.Key, sonar.AlmBitbucketCloud, "https://bitbucket.org/"+d.Workspace)
-	}
-	for _, d := range dop {
-		if r, ok := a.records[d.Key]; ok {
-			r.v2ID = d.ID
-		}
 	}
 	for _, r := range a.records {
 		if r.Alm != sonar.AlmAzure {

@@ -224,6 +224,8 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 		ProxyBypass: cfg.Proxy.Bypass, HTTPSProxy: cfg.Proxy.HTTPSProxy, HTTPProxy: cfg.Proxy.HTTPProxy, NoProxy: cfg.Proxy.NoProxy,
 		CAFiles: cfg.CAFiles, CAFileSources: cfg.CASources, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
 		MaxBody: azdo.MaxListingBody, // an organization's repository listing can be large
+		// Every request in flight keeps its connection for the next one.
+		MaxIdleConnsPerHost: in.concurrency,
 	})
 	if err != nil {
 		return fail(err.Error())
@@ -257,7 +259,7 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 	res, err := audit.Run(runCtx, audit.Options{
 		Sonar: sc, HTTP: gated, PAT: cfg.AzurePAT, Organizations: in.organizations, Shard: in.shard,
 		RequireBinding: in.requireBinding, Branches: af.branches, StaleAfter: time.Duration(af.staleDays) * 24 * time.Hour,
-		Baseline: baseline, Workers: in.concurrency, UserAgent: "sonar-preflight/" + version.String(), Now: a.Now,
+		Baseline: baseline, Workers: 2 * in.concurrency, UserAgent: "sonar-preflight/" + version.String(), Now: a.Now,
 		Progress: progress.update, Requests: gate.Requests,
 	})
 	progress.done()
