@@ -151,6 +151,22 @@ func (c *Client) Repository(ctx context.Context, project, repo string) (*Reposit
 	return r, nil
 }
 
+// Project reads one project by name or id (Core "Projects - Get"; scope
+// vso.project or vso.profile). Its visibility tells whether Stakeholders
+// have code access there.
+func (c *Client) Project(ctx context.Context, project string) (*ProjectRef, error) {
+	u := c.org.BaseURL + "/_apis/projects/" + url.PathEscape(project) + "?api-version=" + c.apiVersion()
+	resp, err := c.get(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	p, err := decodeProject(resp.Body)
+	if err != nil {
+		return nil, c.decodeError(resp, err)
+	}
+	return p, nil
+}
+
 // HasPermissions evaluates whether the calling user holds all of bits on
 // token in a security namespace. It reads the user's access control, not
 // the PAT's scopes.

@@ -325,6 +325,27 @@ func TestRepository(t *testing.T) {
 	}
 }
 
+// Projects - Get (core 7.1 spec): the project's visibility, by name.
+func TestProject(t *testing.T) {
+	t.Parallel()
+	const body = `{"id":"3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b","name":"Fabrikam","description":"Fabrikam web applications.","url":"https://dev.azure.com/contoso/_apis/projects/3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b","state":"wellFormed","revision":11,"visibility":"public","lastUpdateTime":"2026-01-12T09:30:00.117Z","defaultTeam":{"id":"66df9be7-3586-467b-9c5f-425b29afedfd","name":"Fabrikam Team"}}`
+	f := newFake(t, ok(body))
+	c := New(mustOrg(t, "https://dev.azure.com/contoso"), secret.New(testPAT), f.client())
+	p, err := c.Project(context.Background(), "Fabrikam Web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (ProjectRef{ID: "3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b", Name: "Fabrikam", Visibility: "public"}); *p != want || !p.Public() {
+		t.Errorf("Project = %+v, want %+v", *p, want)
+	}
+	if got := f.served()[0].URL.RequestURI(); got != "/contoso/_apis/projects/Fabrikam%20Web?api-version=7.1" {
+		t.Errorf("request %s", got)
+	}
+	if _, err := decodeProject([]byte(`{"name":"x"}`)); err == nil {
+		t.Error("a project without id decoded")
+	}
+}
+
 func TestHasPermissions(t *testing.T) {
 	t.Parallel()
 	for body, want := range map[string]bool{
@@ -388,12 +409,26 @@ func TestEntitlementLevel(t *testing.T) {
 		{Entitlement{AccountLicenseType: "stakeholder", LicensingSource: "account"}, LevelStakeholder},
 		{Entitlement{AccountLicenseType: "Stakeholder"}, LevelStakeholder},
 		{Entitlement{AccountLicenseType: "none", LicensingSource: "msdn", MsdnLicenseType: "enterprise"}, LevelBasic},
+		{Entitlement{AccountLicenseType: "none", LicensingSource: "msdn", MsdnLicenseType: "professional"}, LevelBasic},
+		{Entitlement{AccountLicenseType: "none", LicensingSource: "msdn", MsdnLicenseType: "testProfessional"}, LevelBasic},
+		{Entitlement{AccountLicenseType: "none", LicensingSource: "msdn", MsdnLicenseType: "platforms"}, LevelBasic},
+		// Enum values Microsoft does not list as including Basic.
+		{Entitlement{AccountLicenseType: "none", LicensingSource: "msdn", MsdnLicenseType: "eligible"}, LevelUnknown},
+		{Entitlement{AccountLicenseType: "none", LicensingSource: "msdn", MsdnLicenseType: "premium"}, LevelUnknown},
+		{Entitlement{AccountLicenseType: "none", LicensingSource: "msdn", MsdnLicenseType: "none"}, LevelUnknown},
+		// The licensing source decides which field is in effect.
+		{Entitlement{AccountLicenseType: "stakeholder", LicensingSource: "msdn", MsdnLicenseType: "enterprise"}, LevelBasic},
+		{Entitlement{AccountLicenseType: "none", LicensingSource: "account", MsdnLicenseType: "enterprise"}, LevelUnknown},
 		{Entitlement{AccountLicenseType: "none", LicensingSource: "account", MsdnLicenseType: "none"}, LevelNone},
 		{Entitlement{}, LevelNone},
 	}
 	for _, tt := range tests {
 		if got := tt.e.Level(); got != tt.want {
 			t.Errorf("%+v: Level() = %s, want %s", tt.e, got, tt.want)
+		}
+		// The basis names the fields it rests on, with their values.
+		if b := tt.e.Basis(); !strings.Contains(b, "licensingSource") || tt.want == LevelBasic && tt.e.LicensingSource == "msdn" && !strings.Contains(b, tt.e.MsdnLicenseType) {
+			t.Errorf("%+v: Basis() = %q", tt.e, b)
 		}
 	}
 }
@@ -442,6 +477,11 @@ func TestFailures(t *testing.T) {
 		{"revoked or unknown PAT, empty 401", conn, answer{status: 401, header: map[string]string{"WWW-Authenticate": `Basic realm="https://tfsprodweu2.visualstudio.com/"`}},
 			FailureUnauthorized, 401, "401 Unauthorized", httpx.KindStatus},
 		{"401 TF400813", conn, answer{status: 401, body: tf400813Body}, FailureUnauthorized, 401, "TF400813: The user '' is not authorized", httpx.KindStatus},
+		// Microsoft documents no message for a retired global PAT; should an
+		// answer name global PATs, it is taken at its word. (A hypothetical
+		// body, in the service's usual error envelope.)
+		{"401 naming global PATs", conn, answer{status: 401, body: `{"$id":"1","innerException":null,"message":"Global personal access tokens (\"All accessible organizations\") are no longer supported.","errorCode":0,"eventId":3000}`},
+			FailureGlobalPAT, 401, "Global personal access tokens", httpx.KindStatus},
 		{"401 with X-VSS-AuthenticateError", conn, answer{status: 401, header: map[string]string{"X-VSS-AuthenticateError": "InvalidToken"}},
 			FailureUnauthorized, 401, "X-VSS-AuthenticateError: InvalidToken", httpx.KindStatus},
 		{"203 sign-in page", conn, answer{status: 203, header: html, body: signInHTML}, FailureSignInPage, 203,

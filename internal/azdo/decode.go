@@ -49,8 +49,12 @@ type Repository struct {
 type ProjectRef struct {
 	ID         string
 	Name       string
-	Visibility string // "private" or "public"
+	Visibility string // "private" or "public" (TeamProjectReference.visibility); empty when not sent
 }
+
+// Public reports whether the project is public: visible to everyone, with
+// full Azure Repos access for Stakeholders.
+func (p ProjectRef) Public() bool { return strings.EqualFold(p.Visibility, "public") }
 
 // Entitlement is a user's access level in a Services organization.
 type Entitlement struct {
@@ -60,31 +64,6 @@ type Entitlement struct {
 	MsdnLicenseType    string // none, eligible, professional, platforms, testProfessional, premium, ultimate, enterprise
 	Status             string // none, active, disabled, deleted, pending, expired, pendingDisabled
 	LastAccessedDate   time.Time
-}
-
-// Level is what an access level allows with code.
-type Level string
-
-// Levels.
-const (
-	LevelBasic       Level = "basic"       // Basic or higher, Visual Studio subscribers included: full Azure Repos access
-	LevelStakeholder Level = "stakeholder" // no access to code in private projects
-	LevelNone        Level = "none"        // no license assigned
-)
-
-// Level maps the license fields to what they allow with code. Visual
-// Studio subscribers carry accountLicenseType "none" with an msdn license.
-func (e *Entitlement) Level() Level {
-	switch strings.ToLower(e.AccountLicenseType) {
-	case "stakeholder":
-		return LevelStakeholder
-	case "express", "advanced", "professional", "earlyadopter":
-		return LevelBasic
-	}
-	if strings.EqualFold(e.LicensingSource, "msdn") || (e.MsdnLicenseType != "" && !strings.EqualFold(e.MsdnLicenseType, "none")) {
-		return LevelBasic
-	}
-	return LevelNone
 }
 
 // errorBody is Azure DevOps' JSON error:
@@ -191,6 +170,21 @@ func decodeRepository(b []byte) (*Repository, error) {
 		IsDisabled:    w.IsDisabled,
 		WebURL:        w.WebURL,
 	}, nil
+}
+
+func decodeProject(b []byte) (*ProjectRef, error) {
+	var w struct {
+		ID         string `json:"id"`
+		Name       string `json:"name"`
+		Visibility string `json:"visibility"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, err
+	}
+	if w.ID == "" {
+		return nil, errors.New("project without id")
+	}
+	return &ProjectRef{ID: w.ID, Name: w.Name, Visibility: w.Visibility}, nil
 }
 
 // decodePermissions reads {"count":N,"value":[true,...]}.

@@ -24,6 +24,11 @@ const (
 	FailureExpired Failure = "expired"
 	// FailureUnauthorized: any other 401.
 	FailureUnauthorized Failure = "unauthorized"
+	// FailureGlobalPAT: a 401 whose message names global ("All accessible
+	// organizations") PATs. Microsoft documents no such message for the
+	// retirement of 2026-12-01; this is recognised only when the answer
+	// itself says so.
+	FailureGlobalPAT Failure = "global-pat"
 	// FailureNotFound: 404 without an access message (wrong organization,
 	// collection or path).
 	FailureNotFound Failure = "not-found"
@@ -126,6 +131,8 @@ func failureOf(resp *httpx.Response, scrub func(string) string) *Error {
 			if msg == "" || !strings.Contains(msg, expiredText) {
 				msg = "Access Denied: " + expiredText + "."
 			}
+		} else if namesGlobalPAT(msg) {
+			e.Failure = FailureGlobalPAT
 		}
 	case s == 403 || s == 404:
 		e.Failure = FailureForbidden
@@ -149,6 +156,14 @@ func failureOf(resp *httpx.Response, scrub func(string) string) *Error {
 	}
 	e.Err = resp.Err(scrub(msg))
 	return e
+}
+
+// namesGlobalPAT reports whether a server message speaks of global PATs,
+// in the words Microsoft and SonarQube use for them.
+func namesGlobalPAT(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "all accessible organizations") ||
+		strings.Contains(m, "global personal access token") || strings.Contains(m, "global pat")
 }
 
 func isNoAccess(eb errorBody) bool {

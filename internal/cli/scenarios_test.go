@@ -60,7 +60,7 @@ func runApp(t *testing.T, now func() time.Time, env map[string]string, args ...s
 // secretsOf lists every form of every credential of a simulator run.
 func secretsOf(sim *simulator.Servers, env map[string]string) []string {
 	var out []string
-	for _, v := range []string{sim.Token, sim.AdminToken, sim.PAT, sim.GHToken, env["AGENT_PROXYPASSWORD"]} {
+	for _, v := range []string{sim.Token, sim.AdminToken, sim.PAT, sim.JobToken, sim.GHToken, env["AGENT_PROXYPASSWORD"]} {
 		out = append(out, secret.Forms(v)...)
 	}
 	return out
@@ -89,6 +89,9 @@ func TestScenarios(t *testing.T) {
 				t.Fatalf("scenario %s expects nothing", sc.Name)
 			}
 			now := testClock(beforeRetirement)
+			if !sc.At.IsZero() {
+				now = testClock(sc.At)
+			}
 			sim, env := startScenario(t, sc, now)
 			code, stdout, stderr := runApp(t, now, env, "--format", "json", "--debug")
 			var rep jsonReport

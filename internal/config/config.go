@@ -98,7 +98,7 @@ type Proxy struct {
 	URL      string
 	Username string
 	Password secret.Secret
-	Bypass   []string // regular expressions matched against the whole request URL, case-insensitively (as the task library does)
+	Bypass   []string // AGENT_PROXYBYPASSLIST as written: JavaScript regular expressions matched against the whole request URL, case-insensitively (as the task library does)
 	// Standard variables, used when the agent's are absent.
 	HTTPSProxy string
 	HTTPProxy  string

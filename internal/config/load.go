@@ -283,13 +283,14 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 			c.problem("agent proxy bypass list", "AGENT_PROXYBYPASSLIST", "not a JSON array of regular expressions: "+err.Error(),
 				"Fix the agent's .proxybypass file: one regular expression per line.")
 		}
+		// Each entry is kept as written: the agent drops entries it cannot
+		// compile without failing, so an entry Go cannot read is skipped
+		// where the list is applied (httpx.ParseBypassList) and noted in the
+		// report, never a configuration problem.
 		for _, re := range list {
-			if _, err := regexp.Compile("(?i)" + re); err != nil {
-				c.problem("agent proxy bypass list", "AGENT_PROXYBYPASSLIST", fmt.Sprintf("%q is not a regular expression: %v", re, err),
-					"Fix that entry in the agent's .proxybypass file.")
-				continue
+			if strings.TrimSpace(re) != "" {
+				c.Proxy.Bypass = append(c.Proxy.Bypass, re)
 			}
-			c.Proxy.Bypass = append(c.Proxy.Bypass, re)
 		}
 	}
 	c.CASources = map[string]string{}

@@ -88,7 +88,7 @@ func TestLoadCollectsEveryProblem(t *testing.T) {
 		"SONAR_PROJECT_KEY":       "",
 		"SONAR_PREFLIGHT_FAIL_ON": "sometimes",
 		"SONAR_PREFLIGHT_TIMEOUT": "soon",
-		"AGENT_PROXYBYPASSLIST":   `["(unclosed"]`,
+		"AGENT_PROXYBYPASSLIST":   `not json`,
 	}
 	c := Load(context.Background(), getenv(env), Flags{})
 	all := ""
@@ -104,7 +104,7 @@ func TestLoadCollectsEveryProblem(t *testing.T) {
 		"no SonarQube project key",
 		"\"sometimes\" is not a verdict",
 		"\"soon\" is neither",
-		"AGENT_PROXYBYPASSLIST: \"(unclosed\" is not a regular expression",
+		"AGENT_PROXYBYPASSLIST: not a JSON array",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("problems lack %q; got:\n%s", want, all)
@@ -234,5 +234,23 @@ func TestSecretsIncludeProxyURLCredentials(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("Secrets() lacks %q", want)
 		}
+	}
+}
+
+// Bypass entries are kept as written, whether or not Go can compile them:
+// the agent never fails a job on one, so neither does the configuration.
+func TestBypassEntriesAreNeverAProblem(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"SONAR_HOST_URL": "https://sq.example.com", "SONAR_TOKEN": "squ_x", "SONAR_PROJECT_KEY": "k",
+		"AGENT_PROXYURL":        "http://proxy.corp:3128",
+		"AGENT_PROXYBYPASSLIST": `["^https://(?!public\\.)", "(unclosed", " ", "\\.corp$"]`,
+	}
+	c := Load(context.Background(), getenv(env), Flags{})
+	if len(c.Problems) != 0 {
+		t.Errorf("problems: %+v", c.Problems)
+	}
+	if want := []string{`^https://(?!public\.)`, "(unclosed", `\.corp$`}; strings.Join(c.Proxy.Bypass, "|") != strings.Join(want, "|") {
+		t.Errorf("Bypass = %q, want %q", c.Proxy.Bypass, want)
 	}
 }

@@ -25,6 +25,8 @@ type Client struct {
 type Repo struct {
 	FullName string // canonical "owner/repo", as GitHub spells it
 	Private  bool
+	// Owner is the owner's login; OwnerType is "Organization" or "User".
+	Owner, OwnerType string
 	// DefaultBranch is default_branch: the branch pull requests target
 	// unless they say otherwise (main).
 	DefaultBranch string
@@ -82,6 +84,8 @@ func (c *Client) Repository(ctx context.Context, owner, repo string) (*Repo, err
 	out := &Repo{
 		FullName:      r.GetFullName(),
 		Private:       r.GetPrivate(),
+		Owner:         r.GetOwner().GetLogin(),
+		OwnerType:     r.GetOwner().GetType(),
 		DefaultBranch: r.GetDefaultBranch(),
 		Permissions:   r.GetPermissions(),
 		RateRemaining: -1,
@@ -97,3 +101,49 @@ func (c *Client) Repository(ctx context.Context, owner, repo string) (*Repo, err
 
 // Host returns the host the client talks to.
 func (c *Client) Host() Host { return c.host }
+
+// Installation is a GitHub App installed on an account.
+type Installation struct {
+	ID      int64
+	AppID   int64
+	AppSlug string
+	Account string // the login it is installed on
+	// RepositorySelection is "all" or "selected".
+	RepositorySelection string
+	Suspended           bool
+}
+
+// maxInstallationPages bounds the listing: 100 per page, 1,000 in all.
+const maxInstallationPages = 10
+
+// OrgInstallations lists the GitHub Apps installed on organization org
+// (GET /orgs/{org}/installations, "List app installations for an
+// organization": an organization owner's token; classic tokens need
+// admin:read, fine-grained ones Administration: read). A refusal is an
+// *Error naming the Failure. complete is false when the listing stopped at
+// the page bound.
+func (c *Client) OrgInstallations(ctx context.Context, org string) (list []Installation, complete bool, err error) {
+	if !validOwner(org) {
+		return nil, false, fmt.Errorf("github: %q: %w", truncate(org, 120), ErrRepoName)
+	}
+	opts := &gogithub.ListOptions{PerPage: 100}
+	for page := 1; page <= maxInstallationPages; page++ {
+		opts.Page = page
+		endpoint := c.gh.BaseURL.ResolveReference(&url.URL{Path: "orgs/" + org + "/installations"})
+		res, resp, err := c.gh.Organizations.ListInstallations(ctx, org, opts)
+		if err != nil {
+			return nil, false, newError(http.MethodGet, httpx.RedactURL(endpoint), resp, err)
+		}
+		for _, in := range res.Installations {
+			list = append(list, Installation{
+				ID: in.GetID(), AppID: in.GetAppID(), AppSlug: in.GetAppSlug(),
+				Account: in.GetAccount().GetLogin(), RepositorySelection: in.GetRepositorySelection(),
+				Suspended: in.SuspendedAt != nil,
+			})
+		}
+		if resp == nil || resp.NextPage == 0 {
+			return list, true, nil
+		}
+	}
+	return list, false, nil
+}

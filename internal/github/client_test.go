@@ -380,3 +380,44 @@ func assertNoToken(t *testing.T, err error) {
 		}
 	}
 }
+
+// The organization's installations are read page by page (Link rel=next),
+// up to the bound; a listing cut at the bound says it is incomplete.
+func TestOrgInstallationsPages(t *testing.T) {
+	t.Parallel()
+	for _, pages := range []int{1, 3, maxInstallationPages + 2} {
+		t.Run(fmt.Sprint(pages, " pages"), func(t *testing.T) {
+			t.Parallel()
+			var served atomic.Int32
+			var srv *httptest.Server
+			srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/orgs/contoso/installations" || r.URL.Query().Get("per_page") != "100" {
+					t.Errorf("request %s", r.URL)
+				}
+				served.Add(1)
+				page := 1
+				fmt.Sscan(r.URL.Query().Get("page"), &page)
+				if page < pages {
+					w.Header().Set("Link", fmt.Sprintf(`<%s/orgs/contoso/installations?per_page=100&page=%d>; rel="next"`, srv.URL, page+1))
+				}
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				fmt.Fprintf(w, `{"total_count":%d,"installations":[{"id":%d,"account":{"login":"contoso","type":"Organization"},"repository_selection":"all","app_id":%d,"app_slug":"app-%d","target_type":"Organization","suspended_at":null}]}`, pages, page, 1000+page, page)
+			}))
+			t.Cleanup(srv.Close)
+			list, complete, err := dotComClient(t, srv).OrgInstallations(context.Background(), "contoso")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := min(pages, maxInstallationPages)
+			if len(list) != want || int(served.Load()) != want || complete != (pages <= maxInstallationPages) {
+				t.Errorf("%d installations from %d requests, complete %v", len(list), served.Load(), complete)
+			}
+			if list[0].AppID != 1001 || list[0].Account != "contoso" || list[0].RepositorySelection != "all" || list[0].Suspended {
+				t.Errorf("first installation %+v", list[0])
+			}
+		})
+	}
+	if _, _, err := (&Client{}).OrgInstallations(context.Background(), "bad/name"); !errors.Is(err, ErrRepoName) {
+		t.Errorf("an invalid organization name: %v", err)
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -52,7 +51,8 @@ type Options struct {
 	// ProxyBypass holds the AGENT_PROXYBYPASSLIST regular expressions. Like
 	// azure-pipelines-task-lib and typed-rest-client, each is matched
 	// case-insensitively and unanchored against the whole request URL, not
-	// just the host.
+	// just the host. Entries Go cannot compile are skipped (ParseBypassList
+	// says which), never an error.
 	ProxyBypass []string
 
 	// Standard variables, used only when ProxyURL is empty. NoProxy follows
@@ -451,20 +451,10 @@ func proxyFunc(o Options) (func(*http.Request) (*url.URL, error), error) {
 		if o.ProxyUsername != "" || o.ProxyPassword != "" {
 			pu.User = url.UserPassword(o.ProxyUsername, o.ProxyPassword)
 		}
-		bypass := make([]*regexp.Regexp, 0, len(o.ProxyBypass))
-		for _, p := range o.ProxyBypass {
-			re, err := regexp.Compile("(?i)" + p)
-			if err != nil {
-				return nil, &OptionError{Source: "AGENT_PROXYBYPASSLIST", Problem: fmt.Sprintf("%q is not a regular expression", p), Err: err}
-			}
-			bypass = append(bypass, re)
-		}
+		bypass := ParseBypassList(o.ProxyBypass)
 		return func(r *http.Request) (*url.URL, error) {
-			s := bypassSubject(r.URL)
-			for _, re := range bypass {
-				if re.MatchString(s) {
-					return nil, nil
-				}
+			if _, ok := bypass.Match(r.URL); ok {
+				return nil, nil
 			}
 			return pu, nil
 		}, nil

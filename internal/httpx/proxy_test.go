@@ -309,3 +309,90 @@ func TestProxyUnreachable(t *testing.T) {
 	}
 	assertNoLeak(t, append(secret.Forms("hunter2"), basic("u:hunter2")), err.Error(), logs.String())
 }
+
+// Entries Go cannot read are skipped with the reason, never an error; the
+// others still apply. GoOnly marks what JavaScript (task-lib) and .NET (the
+// agent) accept.
+func TestBypassListSkipsWhatGoCannotRead(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		entry  string
+		reason string // "" = applied
+		goOnly bool
+	}{
+		{`\.contoso\.example`, "", false},
+		{`^https://(?!public\.)`, "a look-ahead (?!...)", true},
+		{`^https://(?=internal)`, "a look-ahead (?=...)", true},
+		{`(?<!www\.)contoso`, "a look-behind (?<!...)", true},
+		{`(?<=//)build`, "a look-behind (?<=...)", true},
+		{`(a)\1`, `a back-reference \1`, true},
+		{`(?<h>a)\k<h>`, `a back-reference \k`, true},
+		{`\u0063ontoso`, `the escape \u`, true},
+		{`a{1001}`, "a repeat count above Go's limit of 1000", true},
+		{`[^]`, "an empty character class [^]", true},
+		{`\Acontoso`, `the escape \A`, false},
+		{`(?i)contoso`, "the inline flags (?i)", false},
+		{`(unclosed`, "not a valid regular expression (missing closing ))", false},
+		{`[z-a]`, "not a valid regular expression (invalid character class range)", false},
+		{`(?<host>contoso)`, "", false}, // named groups: both read them
+		{`(?:dev|vssps)\.azure\.com`, "", false},
+		{`\\Acontoso`, "", false}, // an escaped backslash, then a plain A
+	}
+	for _, tt := range tests {
+		b := ParseBypassList([]string{tt.entry, "  "})
+		switch {
+		case tt.reason == "":
+			if b.Len() != 1 || len(b.Skipped) != 0 {
+				t.Errorf("%q: applied %d, skipped %+v; want it applied", tt.entry, b.Len(), b.Skipped)
+			}
+		case b.Len() != 0 || len(b.Skipped) != 1:
+			t.Errorf("%q: applied %d, skipped %+v; want it skipped", tt.entry, b.Len(), b.Skipped)
+		case !strings.Contains(b.Skipped[0].Reason, tt.reason) || b.Skipped[0].GoOnly != tt.goOnly || b.Skipped[0].Entry != tt.entry:
+			t.Errorf("%q: skipped as %+v, want reason %q, GoOnly %v", tt.entry, b.Skipped[0], tt.reason, tt.goOnly)
+		}
+	}
+}
+
+// A list with an entry Go refuses still builds a client, and the other
+// entries still exempt their hosts.
+func TestProxyWithSkippedBypassEntry(t *testing.T) {
+	t.Parallel()
+	f, err := proxyFunc(Options{ProxyURL: "http://proxy.corp:3128", ProxyBypass: []string{`^https://(?!public)`, `sonar\.corp`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for u, bypass := range map[string]bool{"https://sonar.corp/api": true, "https://dev.azure.com/contoso": false} {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		pu, err := f(req)
+		if err != nil || (pu == nil) != bypass {
+			t.Errorf("%s: proxy %v, %v; want bypass %v", u, pu, err, bypass)
+		}
+	}
+	b := ParseBypassList([]string{`sonar\.corp`})
+	if e, ok := b.Match(&url.URL{Scheme: "https", Host: "SONAR.corp"}); !ok || e != `sonar\.corp` {
+		t.Errorf("Match = %q, %v", e, ok)
+	}
+}
+
+// Every entry is either applied or skipped with a reason, whatever it holds.
+func FuzzParseBypassList(f *testing.F) {
+	for _, s := range []string{`\.contoso\.example`, `^https://(?!x)`, `(a)\1`, `(?i)x`, `\\A`, `[^]`, `(`, `a{1001}`, `\u00e9`, `(?<n>x)`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, entry string) {
+		b := ParseBypassList([]string{entry})
+		want := 1
+		if strings.TrimSpace(entry) == "" {
+			want = 0
+		}
+		if b.Len()+len(b.Skipped) != want {
+			t.Fatalf("%q: applied %d and skipped %d", entry, b.Len(), len(b.Skipped))
+		}
+		for _, s := range b.Skipped {
+			if s.Reason == "" || s.Entry != entry {
+				t.Fatalf("%q: skipped without a reason: %+v", entry, s)
+			}
+		}
+		_, _ = b.Match(&url.URL{Scheme: "https", Host: "dev.azure.com", Path: "/contoso"})
+	})
+}

@@ -12,6 +12,7 @@ import (
 // record is a SonarQube DevOps Platform configuration record.
 type record struct {
 	Key, Alm, URL string
+	AppID         string // GitHub records: the GitHub App's id (list_definitions only)
 }
 
 // records is what the server revealed about its configuration records.
@@ -64,7 +65,7 @@ func (r *run) getRecords(ctx context.Context) (records, error) {
 				rs.list = append(rs.list, record{Key: d.Key, Alm: "azure", URL: d.URL})
 			}
 			for _, d := range defs.GitHub {
-				rs.list = append(rs.list, record{Key: d.Key, Alm: "github", URL: d.URL})
+				rs.list = append(rs.list, record{Key: d.Key, Alm: "github", URL: d.URL, AppID: d.AppID})
 			}
 			for _, d := range defs.GitLab {
 				rs.list = append(rs.list, record{Key: d.Key, Alm: "gitlab", URL: d.URL})

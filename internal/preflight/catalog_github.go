@@ -62,17 +62,30 @@ func (r *run) compareGitHubBinding(b *sonar.Binding, problems []mismatch, notes 
 	return problems, notes
 }
 
-// IDGitHubRepo is the GitHub side's check id.
-const IDGitHubRepo = "github.repo"
+// The GitHub side's check ids.
+const (
+	IDGitHubRepo       = "github.repo"
+	IDGitHubAppInstall = "github.app-install"
+)
 
 func (r *run) githubChecks() []Check {
 	if r.platform != PlatformGitHub {
 		return nil
 	}
-	return []Check{{ID: IDGitHubRepo, Title: "GitHub repository", Needs: []string{IDConfig}, Run: r.checkGitHubRepo}}
+	g := &githubRun{}
+	return []Check{
+		{ID: IDGitHubRepo, Title: "GitHub repository", Needs: []string{IDConfig}, Run: func(ctx context.Context) Finding { return r.checkGitHubRepo(ctx, g) }},
+		{ID: IDGitHubAppInstall, Title: "GitHub App installation", Needs: []string{IDGitHubRepo, IDSonarDevOps}, Run: func(ctx context.Context) Finding { return r.checkGitHubAppInstall(ctx, g) }},
+	}
 }
 
-func (r *run) checkGitHubRepo(ctx context.Context) Finding {
+// githubRun holds what github.repo learned for the checks after it.
+type githubRun struct {
+	client *github.Client
+	repo   *github.Repo
+}
+
+func (r *run) checkGitHubRepo(ctx context.Context, g *githubRun) Finding {
 	if r.cfg.GitHubToken.Empty() {
 		return Finding{Status: Skip, Message: "No GitHub token given, so GitHub was not probed. Give a token in the gitHubToken input (from a secret variable), or GITHUB_TOKEN outside a task, to check that the repository is visible."}
 	}
@@ -93,6 +106,7 @@ func (r *run) checkGitHubRepo(ctx context.Context) Finding {
 	if err != nil {
 		return Finding{Status: Fail, Message: "Could not set up the GitHub client: " + err.Error()}
 	}
+	g.client = c
 	repo, err := c.Repository(ctx, owner, name)
 	if err != nil {
 		var ge *github.Error
@@ -126,6 +140,7 @@ func (r *run) checkGitHubRepo(ctx context.Context) Finding {
 		}
 		return describeError("GitHub", host.APIURL, err, "read repository "+p.RepoName)
 	}
+	g.repo = repo
 	f := Finding{Status: Pass, Message: fmt.Sprintf("Repository %s is visible to the token.", repo.FullName)}
 	if !repo.TokenExpiration.IsZero() {
 		left := repo.TokenExpiration.Sub(r.d.Now())

@@ -69,6 +69,7 @@ func (r *run) checkConfig(ctx context.Context) Finding {
 	if c.AdminToken.Empty() {
 		f.Notes = append(f.Notes, "No admin token: checks that need Administer System use the main token.")
 	}
+	f.Notes = append(f.Notes, r.proxyNotes()...)
 	return f
 }
 

@@ -41,6 +41,10 @@ type Azdo struct {
 	NoRepoAccess NoAccess
 	// Access is the user's access level (vsaex user entitlements).
 	Access AccessLevel
+	// PublicProject makes project Fabrikam public (TeamProjectReference
+	// visibility "public"); Stakeholders then have full Azure Repos access
+	// there (Microsoft's "Stakeholder access quick reference").
+	PublicProject bool
 	// EntitlementScopeMissing: the PAT lacks Member Entitlement Management
 	// (Read), so user entitlements get 401.
 	EntitlementScopeMissing bool
@@ -51,6 +55,8 @@ type Azdo struct {
 	PermissionsScopeMissing bool
 	// GlobalPAT: the PAT is valid for all accessible organizations, so the
 	// global host answers connectionData (SonarQube rejects such PATs).
+	// From GlobalPATRetirement on (by the simulator's clock) Azure DevOps
+	// refuses it everywhere.
 	GlobalPAT bool
 	// Throttle429 answers the first N requests 429 with TF400733 and
 	// Retry-After.
@@ -58,6 +64,13 @@ type Azdo struct {
 	// LastAccessed is how long before the simulator's clock the user last
 	// signed in (user entitlements' lastAccessedDate).
 	LastAccessed time.Duration
+	// CollectionScopedJobs: the organization does not limit job
+	// authorization scope to the current project, so the job's own token
+	// (Servers.JobToken, $(System.AccessToken)) signs in as "Project
+	// Collection Build Service ({org})" instead of "{project} Build Service
+	// ({org})" (Microsoft's "Job access tokens" page, scoped build
+	// identities).
+	CollectionScopedJobs bool
 }
 
 // PATState is what Azure DevOps makes of the scenario's PAT.
@@ -110,30 +123,49 @@ func AccessStakeholder() AccessLevel {
 	return AccessLevel{"stakeholder", "Stakeholder", "account", "none", "active"}
 }
 
-// AccessVisualStudio is a Visual Studio Enterprise subscriber: license type
-// none, licensed through msdn.
+// AccessVisualStudio is a Visual Studio Enterprise subscriber: licensed
+// through msdn, so msdnLicenseType is the field in effect and
+// accountLicenseType is none (the REST spec: "To use the MsdnLicenseType,
+// LicensingSource should be defined as 'msdn'"). The display name is the
+// portal's label for such users; the spec documents no values for it.
 func AccessVisualStudio() AccessLevel {
 	return AccessLevel{"none", "Visual Studio Enterprise subscription", "msdn", "enterprise", "active"}
 }
 
+// AccessVisualStudioEligible is licensed through msdn with msdnLicenseType
+// "eligible": a value of the spec's enum that Microsoft's access-level
+// documentation does not list among the subscriptions that include Basic.
+// The spec documents no display name for it, so none is sent.
+func AccessVisualStudioEligible() AccessLevel {
+	return AccessLevel{"none", "", "msdn", "eligible", "active"}
+}
+
+// GlobalPATRetirement is the day Microsoft stops every global ("All
+// accessible organizations") PAT.
+var GlobalPATRetirement = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
 // The simulated identities. The ids are fixed so that tests can name them.
 const (
-	azdoProjectID     = "3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b"
-	azdoRepoID        = "5febef5a-833d-4e14-b9c0-14cb638f91e6"
-	azdoUserID        = "8c3b1e2d-4f5a-4b6c-9d7e-0f1a2b3c4d5e"
-	azdoUserName      = "Build Bot"
-	azdoUserAccount   = "build-bot@contoso.example"
-	azdoOnPremAccount = `CONTOSO\build-bot`
-	azdoOrgInstanceID = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
-	azdoCollectionID  = "6d7c8b9a-0f1e-4d2c-8b3a-495867a6b5c4"
-	azdoAnonymousID   = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
-	azdoGitNamespace  = "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87"
-	azdoOnPremHost    = "tfs.contoso.example"
-	azdoCollection    = "/tfs/DefaultCollection"
-	azdoServerVersion = "7.0" // Azure DevOps Server 2022
-	azdoCloudVersion  = "7.2"
-	azdoRetryAfterSec = 1
-	azdoRateLimit     = 200
+	azdoProjectID   = "3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b"
+	azdoRepoID      = "5febef5a-833d-4e14-b9c0-14cb638f91e6"
+	azdoUserID      = "8c3b1e2d-4f5a-4b6c-9d7e-0f1a2b3c4d5e"
+	azdoUserName    = "Build Bot"
+	azdoUserAccount = "build-bot@contoso.example"
+	// The build services' identity ids (job tokens, project and
+	// collection scope).
+	azdoBuildServiceID    = "2b7c4f1e-9d3a-4e6b-8c5f-1a2b3c4d5e6f"
+	azdoCollectionBuildID = "7e8f9a0b-1c2d-4e3f-9a4b-5c6d7e8f9a0b"
+	azdoOnPremAccount     = `CONTOSO\build-bot`
+	azdoOrgInstanceID     = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
+	azdoCollectionID      = "6d7c8b9a-0f1e-4d2c-8b3a-495867a6b5c4"
+	azdoAnonymousID       = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
+	azdoGitNamespace      = "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87"
+	azdoOnPremHost        = "tfs.contoso.example"
+	azdoCollection        = "/tfs/DefaultCollection"
+	azdoServerVersion     = "7.0" // Azure DevOps Server 2022
+	azdoCloudVersion      = "7.2"
+	azdoRetryAfterSec     = 1
+	azdoRateLimit         = 200
 )
 
 // Git Repositories permission bits a reader and a contributor hold.
@@ -266,19 +298,34 @@ func (h *azdoSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type caller int
 
 const (
-	callerUser      caller = iota // the scenario's PAT, accepted
-	callerAnonymous               // answered as the anonymous user
-	callerRefused                 // an answer has been written
+	callerUser         caller = iota // the scenario's PAT, accepted
+	callerBuildService               // the job's own token ($(System.AccessToken)), accepted
+	callerAnonymous                  // answered as the anonymous user
+	callerRefused                    // an answer has been written
 )
 
 // authenticate applies the PAT state. On refusal it writes the answer.
 func (h *azdoSim) authenticate(w http.ResponseWriter, r *http.Request, onPrem bool) caller {
-	known := false
-	if _, pass, ok := r.BasicAuth(); ok && pass == h.s.PAT {
-		known = true
+	// The job's token is accepted as the password of Basic, as the az
+	// devops CLI sends it from AZURE_DEVOPS_EXT_PAT.
+	known, who := false, callerUser
+	if _, pass, ok := r.BasicAuth(); ok && pass != "" {
+		switch pass {
+		case h.s.PAT:
+			known = true
+		case h.s.JobToken:
+			known, who = true, callerBuildService
+		}
 	}
 	suppress := strings.EqualFold(r.Header.Get("X-TFS-FedAuthRedirect"), "Suppress")
 	state := h.cfg.PAT
+	if known && who == callerUser && h.cfg.GlobalPAT && !onPrem && !h.s.now().Before(GlobalPATRetirement) && state == PATValid {
+		// "All existing global PATs stop working on December 1, 2026"
+		// (Microsoft, "Use personal access tokens"). No distinct answer is
+		// documented, so the refusal is the bare one of any token the
+		// service no longer accepts.
+		state = PATRevoked
+	}
 	if !known {
 		state = PATRevoked // an unknown credential is refused like a revoked one
 		if h.cfg.PAT == PATAnonymous {
@@ -287,7 +334,7 @@ func (h *azdoSim) authenticate(w http.ResponseWriter, r *http.Request, onPrem bo
 	}
 	switch state {
 	case PATValid:
-		return callerUser
+		return who
 	case PATAnonymous:
 		return callerAnonymous
 	case PATExpired:
@@ -313,16 +360,18 @@ func (h *azdoSim) authenticate(w http.ResponseWriter, r *http.Request, onPrem bo
 }
 
 // signedIn authenticates a request to a Services-only host, where an
-// anonymous caller gets 401; false means the answer was already written.
-func (h *azdoSim) signedIn(w http.ResponseWriter, r *http.Request) bool {
-	switch h.authenticate(w, r, false) {
+// anonymous caller gets 401; callerRefused means the answer was already
+// written.
+func (h *azdoSim) signedIn(w http.ResponseWriter, r *http.Request) caller {
+	switch who := h.authenticate(w, r, false); who {
 	case callerRefused:
-		return false
+		return who
 	case callerAnonymous:
 		h.unauthorized(w, false, "")
-		return false
+		return callerRefused
+	default:
+		return who
 	}
-	return true
 }
 
 // global serves app.vssps.visualstudio.com, which only a PAT valid for
@@ -332,14 +381,18 @@ func (h *azdoSim) global(w http.ResponseWriter, r *http.Request, path string) {
 		h.notFound(w)
 		return
 	}
-	if !h.signedIn(w, r) {
+	who := h.signedIn(w, r)
+	if who == callerRefused {
 		return
 	}
-	if !h.cfg.GlobalPAT {
+	// A job's token belongs to its organization; that the global host
+	// refuses it like an organization-scoped PAT is an assumption (no
+	// documented answer).
+	if !h.cfg.GlobalPAT || who == callerBuildService {
 		h.unauthorized(w, false, "")
 		return
 	}
-	h.connectionData(w, r, false, false)
+	h.connectionData(w, r, false, who)
 }
 
 // org serves the organization or collection APIs.
@@ -354,7 +407,7 @@ func (h *azdoSim) org(w http.ResponseWriter, r *http.Request, site azdoSite) {
 	segs := azdoSegments(site.rest)
 	switch {
 	case len(segs) == 2 && strings.EqualFold(segs[0], "_apis") && strings.EqualFold(segs[1], "connectionData"):
-		h.connectionData(w, r, site.onPrem, who == callerAnonymous)
+		h.connectionData(w, r, site.onPrem, who)
 		return
 	case who == callerAnonymous:
 		// Nothing but public projects is readable anonymously, and this
@@ -362,8 +415,10 @@ func (h *azdoSim) org(w http.ResponseWriter, r *http.Request, site azdoSite) {
 		h.unauthorized(w, site.onPrem, "")
 		return
 	}
-	h.userData(w, site.onPrem)
+	h.userData(w, site.onPrem, who)
 	switch {
+	case len(segs) == 3 && strings.EqualFold(segs[0], "_apis") && strings.EqualFold(segs[1], "projects"):
+		h.project(w, r, site, segs[2])
 	case len(segs) == 4 && strings.EqualFold(segs[0], "_apis") && strings.EqualFold(segs[1], "permissions"):
 		h.permissions(w, r, segs[2], segs[3])
 	case len(segs) == 5 && strings.EqualFold(segs[1], "_apis") && strings.EqualFold(segs[2], "git") && strings.EqualFold(segs[3], "repositories"):
@@ -375,9 +430,10 @@ func (h *azdoSim) org(w http.ResponseWriter, r *http.Request, site azdoSite) {
 	}
 }
 
-func (h *azdoSim) connectionData(w http.ResponseWriter, r *http.Request, onPrem, anonymous bool) {
+func (h *azdoSim) connectionData(w http.ResponseWriter, r *http.Request, onPrem bool, who caller) {
 	id, name, account := azdoUserID, azdoUserName, azdoUserAccount
 	descriptor := "Microsoft.IdentityModel.Claims.ClaimsIdentity;contoso.example\\" + azdoUserAccount
+	subject := "aad." + base64.RawURLEncoding.EncodeToString([]byte(id))
 	instance, deployment := azdoOrgInstanceID, "hosted"
 	if onPrem {
 		account = azdoOnPremAccount
@@ -388,16 +444,29 @@ func (h *azdoSim) connectionData(w http.ResponseWriter, r *http.Request, onPrem,
 	if !onPrem {
 		props["Mail"] = map[string]string{"$type": "System.String", "$value": azdoUserAccount}
 	}
-	if anonymous {
+	switch who {
+	case callerAnonymous:
 		id, name, descriptor = azdoAnonymousID, "Anonymous", "System:PublicAccess;"+azdoAnonymousID
+		subject = "aad." + base64.RawURLEncoding.EncodeToString([]byte(id))
 		props = map[string]any{}
-	} else {
-		h.userData(w, onPrem)
+	case callerBuildService:
+		// The build service's display name is Microsoft's ("Job access
+		// tokens", scoped build identities: "{Project Name} Build Service
+		// ({Org Name})", "Project Collection Build Service ({Org Name})";
+		// on Server the collection's name stands for the organization's).
+		// Its descriptor is a service identity "{host id}:Build:{project or
+		// collection id}", its subject descriptor "svc." (the forms the
+		// identity APIs return for build services). Which properties it
+		// carries is not documented; none are sent.
+		id, name, descriptor, subject, props = h.buildService(onPrem)
+		h.userData(w, onPrem, who)
+	default:
+		h.userData(w, onPrem, who)
 	}
 	identity := map[string]any{
 		"id":                  id,
 		"descriptor":          descriptor,
-		"subjectDescriptor":   "aad." + base64.RawURLEncoding.EncodeToString([]byte(id)),
+		"subjectDescriptor":   subject,
 		"providerDisplayName": name,
 		"isActive":            true,
 		"properties":          props,
@@ -419,6 +488,22 @@ func (h *azdoSim) connectionData(w http.ResponseWriter, r *http.Request, onPrem,
 	})
 }
 
+// buildService is the identity the job's token signs in as.
+func (h *azdoSim) buildService(onPrem bool) (id, name, descriptor, subject string, props map[string]any) {
+	host, scope, org := azdoOrgInstanceID, azdoProjectID, defaultOrg
+	if onPrem {
+		host, org = azdoCollectionID, strings.TrimPrefix(azdoCollection, "/tfs/")
+	}
+	name = defaultProject + " Build Service (" + org + ")"
+	id = azdoBuildServiceID
+	if h.cfg.CollectionScopedJobs {
+		scope, name, id = azdoCollectionID, "Project Collection Build Service ("+org+")", azdoCollectionBuildID
+	}
+	identifier := host + ":Build:" + scope
+	return id, name, "Microsoft.TeamFoundation.ServiceIdentity;" + identifier,
+		"svc." + base64.RawURLEncoding.EncodeToString([]byte(identifier)), map[string]any{}
+}
+
 func (h *azdoSim) repository(w http.ResponseWriter, r *http.Request, site azdoSite, project, repo string) {
 	if h.cfg.NoCodeScope {
 		h.unauthorized(w, site.onPrem, "")
@@ -430,8 +515,11 @@ func (h *azdoSim) repository(w http.ResponseWriter, r *http.Request, site azdoSi
 	// documented (the reference marks it UNCONFIRMED); TF401019 is the
 	// likeliest, as for any identity that cannot see the repository.
 	// Azure DevOps Server has Stakeholder access too, with the same lack of
-	// code access; only its entitlement API is missing.
-	stakeholder := strings.EqualFold(h.cfg.Access.AccountLicenseType, "stakeholder")
+	// code access; only its entitlement API is missing. In a public project
+	// Stakeholders have full Azure Repos access (Microsoft's "Stakeholder
+	// access quick reference": Azure Repos, private project "No access",
+	// public project "Full access").
+	stakeholder := h.cfg.stakeholder() && !h.cfg.PublicProject
 	switch {
 	case h.cfg.NoRepoAccess == NoAccessProject:
 		h.azdoError(w, http.StatusNotFound, azdoVS800075(project),
@@ -456,10 +544,9 @@ func (h *azdoSim) repository(w http.ResponseWriter, r *http.Request, site azdoSi
 			"id":   azdoRepoID,
 			"name": defaultRepo,
 			"url":  site.base + "/" + azdoProjectID + "/_apis/git/repositories/" + azdoRepoID,
-			"project": map[string]any{
-				"id": azdoProjectID, "name": defaultProject, "url": projectURL, "state": "wellFormed",
-				"revision": 11, "visibility": "private", "lastUpdateTime": "2026-01-12T09:30:00.117Z",
-			},
+			// TeamProjectReference (git 7.1 spec): visibility is
+			// "private" or "public".
+			"project":         h.projectRef(projectURL),
 			"defaultBranch":   "refs/heads/main",
 			"size":            73519,
 			"remoteUrl":       remote,
@@ -469,6 +556,48 @@ func (h *azdoSim) repository(w http.ResponseWriter, r *http.Request, site azdoSi
 			"isInMaintenance": false,
 		})
 	}
+}
+
+// stakeholder reports whether the user holds Stakeholder access: an account
+// license of stakeholder, unless a Visual Studio subscription is the
+// licensing source (access-levels page: subscribers assigned Stakeholder get
+// their subscription's benefits on sign-in).
+func (a Azdo) stakeholder() bool {
+	return strings.EqualFold(a.Access.AccountLicenseType, "stakeholder") && !strings.EqualFold(a.Access.LicensingSource, "msdn")
+}
+
+func (h *azdoSim) projectRef(projectURL string) map[string]any {
+	visibility := "private"
+	if h.cfg.PublicProject {
+		visibility = "public"
+	}
+	return map[string]any{
+		"id": azdoProjectID, "name": defaultProject, "url": projectURL, "state": "wellFormed",
+		"revision": 11, "visibility": visibility, "lastUpdateTime": "2026-01-12T09:30:00.117Z",
+	}
+}
+
+// project serves Core "Projects - Get" (core 7.1 spec: TeamProject, which
+// extends TeamProjectReference). Stakeholders are project members and see
+// the project; a user outside it gets the same 404 as for a name that does
+// not exist.
+func (h *azdoSim) project(w http.ResponseWriter, r *http.Request, site azdoSite, project string) {
+	known := strings.EqualFold(project, defaultProject) || strings.EqualFold(project, azdoProjectID)
+	if !known || h.cfg.NoRepoAccess == NoAccessProject {
+		h.azdoError(w, http.StatusNotFound, "TF200016: The following project does not exist: "+project+". Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server.",
+			"Microsoft.TeamFoundation.Core.WebApi.ProjectDoesNotExistWithNameException, Microsoft.TeamFoundation.Core.WebApi", "ProjectDoesNotExistWithNameException")
+		return
+	}
+	p := h.projectRef(site.base + "/_apis/projects/" + azdoProjectID)
+	p["description"] = "Fabrikam web applications."
+	p["_links"] = map[string]any{
+		"self":       map[string]string{"href": site.base + "/_apis/projects/" + azdoProjectID},
+		"collection": map[string]string{"href": site.base + "/_apis/projectCollections/" + azdoCollectionID},
+		"web":        map[string]string{"href": site.base + "/" + defaultProject},
+	}
+	p["defaultTeam"] = map[string]any{"id": "66df9be7-3586-467b-9c5f-425b29afedfd", "name": defaultProject + " Team",
+		"url": site.base + "/_apis/projects/" + azdoProjectID + "/teams/66df9be7-3586-467b-9c5f-425b29afedfd"}
+	h.ok(w, r, p)
 }
 
 // permissions evaluates the user's access control on Git security tokens:
@@ -510,14 +639,15 @@ func (h *azdoSim) entitlements(w http.ResponseWriter, r *http.Request, site azdo
 	if h.versionOutOfRange(w, r, false) {
 		return
 	}
-	if !h.signedIn(w, r) {
+	who := h.signedIn(w, r)
+	if who == callerRefused {
 		return
 	}
 	if h.cfg.EntitlementScopeMissing {
 		h.unauthorized(w, false, "")
 		return
 	}
-	h.userData(w, false)
+	h.userData(w, false, who)
 	if !strings.EqualFold(segs[2], azdoUserID) {
 		h.notFound(w)
 		return
@@ -584,12 +714,18 @@ func azdoVersionParts(v string) [2]int {
 	return [2]int{a, b}
 }
 
-func (h *azdoSim) userData(w http.ResponseWriter, onPrem bool) {
-	account := azdoUserAccount
+// userData sets X-VSS-UserData, "{id}:{account}", once an identity is
+// established. For the build service the second part is its display name
+// (what the service puts there for service identities is not documented).
+func (h *azdoSim) userData(w http.ResponseWriter, onPrem bool, who caller) {
+	id, account := azdoUserID, azdoUserAccount
 	if onPrem {
 		account = azdoOnPremAccount
 	}
-	w.Header().Set("X-VSS-UserData", azdoUserID+":"+account)
+	if who == callerBuildService {
+		id, account, _, _, _ = h.buildService(onPrem)
+	}
+	w.Header().Set("X-VSS-UserData", id+":"+account)
 }
 
 // unauthorized answers 401 with the service's challenges and an optional

@@ -23,7 +23,7 @@ var azdoTestNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 // azdoReq is one request to the handler.
 type azdoReq struct {
 	host, target string
-	user, pass   string // Basic credentials; pass "{pat}" is the valid PAT
+	user, pass   string // Basic credentials; pass "{pat}" is the valid PAT, "{jobtoken}" the job's token
 	noAuth       bool
 	noSuppress   bool
 	method       string
@@ -31,7 +31,7 @@ type azdoReq struct {
 
 func serveAzdo(t *testing.T, cfg Azdo, reqs ...azdoReq) []*httptest.ResponseRecorder {
 	t.Helper()
-	s := &Servers{PAT: randPAT(), now: func() time.Time { return azdoTestNow }}
+	s := &Servers{PAT: randPAT(), JobToken: randJobToken(), now: func() time.Time { return azdoTestNow }}
 	h := newAzdoHandler(cfg, s)
 	var out []*httptest.ResponseRecorder
 	for _, q := range reqs {
@@ -42,8 +42,11 @@ func serveAzdo(t *testing.T, cfg Azdo, reqs ...azdoReq) []*httptest.ResponseReco
 		r := httptest.NewRequest(method, "https://"+q.host+q.target, nil)
 		if !q.noAuth {
 			pass := q.pass
-			if pass == "" || pass == "{pat}" {
+			switch pass {
+			case "", "{pat}":
 				pass = s.PAT
+			case "{jobtoken}":
+				pass = s.JobToken
 			}
 			r.SetBasicAuth(q.user, pass)
 		}
@@ -119,6 +122,18 @@ func TestAzdoAnswers(t *testing.T) {
 		{name: "unknown PAT without Suppress", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: connData, pass: "not-the-pat", noSuppress: true},
 			status: 302, ctype: "text/html", contains: []string{"Object moved"},
 			headers: map[string]string{"Location": "https://spsprodweu5.vssps.visualstudio.com/_signin?realm=dev.azure.com&reply_to=https%3A%2F%2Fdev.azure.com%2Fcontoso%2F_apis%2FconnectionData"}},
+		{name: "job token", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: connData, pass: "{jobtoken}"},
+			status: 200, ctype: "application/json", userData: true, contains: []string{
+				`"providerDisplayName":"Fabrikam Build Service (contoso)"`,
+				`"descriptor":"Microsoft.TeamFoundation.ServiceIdentity;` + azdoOrgInstanceID + `:Build:` + azdoProjectID + `"`,
+				`"subjectDescriptor":"svc.`}},
+		{name: "job token, collection scope", cfg: with(func(a *Azdo) { a.CollectionScopedJobs = true }), req: azdoReq{host: "dev.azure.com", target: connData, pass: "{jobtoken}"},
+			status: 200, contains: []string{`"providerDisplayName":"Project Collection Build Service (contoso)"`, `:Build:` + azdoCollectionID + `"`}},
+		{name: "job token on the server", cfg: healthy, req: azdoReq{host: "tfs.contoso.example", target: "/tfs/DefaultCollection/_apis/connectionData", pass: "{jobtoken}"},
+			status: 200, contains: []string{`"providerDisplayName":"Fabrikam Build Service (DefaultCollection)"`}},
+		{name: "job token reads its project's repository", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: repoTarget, pass: "{jobtoken}"},
+			status: 200, userData: true, contains: []string{`"id":"` + azdoRepoID + `"`}},
+		{name: "job token on the global host", cfg: with(func(a *Azdo) { a.GlobalPAT = true }), req: azdoReq{host: "app.vssps.visualstudio.com", target: "/_apis/connectionData", pass: "{jobtoken}"}, status: 401},
 		{name: "no credentials", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: connData, noAuth: true}, status: 401},
 		{name: "expired", cfg: with(func(a *Azdo) { a.PAT = PATExpired }), req: azdoReq{host: "dev.azure.com", target: repoTarget},
 			status: 401, ctype: "application/json", contains: []string{azdoExpiredBody}},
@@ -152,6 +167,19 @@ func TestAzdoAnswers(t *testing.T) {
 			status: 404, contains: []string{"VS800075: The project with id 'vstfs:///Classification/TeamProject/Fabrikam' does not exist, or you do not have permission to access it.", `"typeKey":"ProjectDoesNotExistException"`}},
 		{name: "stakeholder", cfg: with(func(a *Azdo) { a.Access = AccessStakeholder() }), req: azdoReq{host: "dev.azure.com", target: repoTarget},
 			status: 404, contains: []string{"TF401019"}},
+		{name: "stakeholder in a public project", cfg: with(func(a *Azdo) { a.Access, a.PublicProject = AccessStakeholder(), true }), req: azdoReq{host: "dev.azure.com", target: repoTarget},
+			status: 200, contains: []string{`"visibility":"public"`}, userData: true},
+		{name: "Visual Studio subscriber assigned Stakeholder reads code", cfg: with(func(a *Azdo) {
+			a.Access = AccessLevel{"stakeholder", "Visual Studio Professional subscription", "msdn", "professional", "active"}
+		}), req: azdoReq{host: "dev.azure.com", target: repoTarget}, status: 200, contains: []string{`"visibility":"private"`}},
+		{name: "project", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: "/contoso/_apis/projects/Fabrikam?api-version=7.1"},
+			status: 200, ctype: "application/json", contains: []string{`"id":"` + azdoProjectID + `"`, `"visibility":"private"`, `"state":"wellFormed"`}, userData: true},
+		{name: "public project", cfg: with(func(a *Azdo) { a.PublicProject = true }), req: azdoReq{host: "dev.azure.com", target: "/contoso/_apis/projects/" + azdoProjectID},
+			status: 200, contains: []string{`"visibility":"public"`}},
+		{name: "project the user is not a member of", cfg: with(func(a *Azdo) { a.NoRepoAccess = NoAccessProject }), req: azdoReq{host: "dev.azure.com", target: "/contoso/_apis/projects/Fabrikam"},
+			status: 404, contains: []string{"TF200016: The following project does not exist: Fabrikam.", `"typeKey":"ProjectDoesNotExistWithNameException"`}},
+		{name: "Stakeholders see their private project", cfg: with(func(a *Azdo) { a.Access = AccessStakeholder() }), req: azdoReq{host: "dev.azure.com", target: "/contoso/_apis/projects/Fabrikam"},
+			status: 200, contains: []string{`"visibility":"private"`}},
 		{name: "unknown project", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: "/contoso/Other/_apis/git/repositories/web-app"},
 			status: 404, contains: []string{"TF200016: The following project does not exist: Other."}},
 		{name: "unknown repository", cfg: healthy, req: azdoReq{host: "dev.azure.com", target: "/contoso/Fabrikam/_apis/git/repositories/api"},
@@ -181,6 +209,8 @@ func TestAzdoAnswers(t *testing.T) {
 		{name: "organization-scoped PAT on the global host", cfg: healthy, req: azdoReq{host: "app.vssps.visualstudio.com", target: "/_apis/connectionData?api-version=3.0-preview"}, status: 401},
 		{name: "global PAT on the global host", cfg: with(func(a *Azdo) { a.GlobalPAT = true }), req: azdoReq{host: "app.vssps.visualstudio.com", target: "/_apis/connectionData?api-version=3.0-preview"},
 			status: 200, contains: []string{`"id":"` + azdoUserID + `"`}},
+		{name: "global PAT in the organization before its retirement", cfg: with(func(a *Azdo) { a.GlobalPAT = true }), req: azdoReq{host: "dev.azure.com", target: connData},
+			status: 200, userData: true},
 
 		{name: "on-premises connectionData", cfg: healthy, req: azdoReq{host: "tfs.contoso.example", target: "/tfs/DefaultCollection/_apis/connectionData?api-version=3.0-preview"},
 			status: 200, contains: []string{`"deploymentType":"onPremises"`, `"$value":"CONTOSO\\build-bot"`}, userData: true},
@@ -288,7 +318,9 @@ func TestAzdoScenarioCatalog(t *testing.T) {
 	want := []string{
 		"azdo-healthy", "pat-expired", "pat-sign-in-page", "pat-revoked-or-inactive", "pat-wrong-organization",
 		"pat-anonymous", "no-code-scope", "stakeholder", "not-a-contributor", "global-pat", "azdo-legacy-url",
-		"azdo-on-prem", "entitlement-unreadable",
+		"azdo-on-prem", "entitlement-unreadable", "stakeholder-public-project", "repo-hidden-public-project",
+		"visual-studio-subscriber", "visual-studio-unlisted", "job-token", "job-token-collection", "job-token-expired",
+		"global-pat-retired", "proxy-bypass-lookaround",
 	}
 	ids := []string{checkAzdoPAT, checkAzdoGlobalPAT, checkAzdoCodeRead, checkAzdoContribute, checkAzdoAccessLevel}
 	got := map[string]Scenario{}
@@ -297,7 +329,7 @@ func TestAzdoScenarioCatalog(t *testing.T) {
 			t.Errorf("duplicate scenario %s", sc.Name)
 		}
 		got[sc.Name] = sc
-		if sc.Summary == "" || sc.Azdo.Org == "" || sc.Env["AZURE_DEVOPS_EXT_PAT"] != "{{pat}}" {
+		if tok := sc.Env["AZURE_DEVOPS_EXT_PAT"]; sc.Summary == "" || sc.Azdo.Org == "" || tok != "{{pat}}" && tok != "{{jobtoken}}" {
 			t.Errorf("%s: incomplete scenario", sc.Name)
 		}
 		if sonarUnset(sc.Sonar) {
@@ -328,6 +360,8 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 	type outcome struct {
 		conn, global, repo, perm, ent azdo.Failure // "" = success
 		globalPAT, contribute         bool
+		public                        bool   // the project's visibility, read from the project itself
+		buildService                  string // the build service connectionData names, for the job's token
 		level                         azdo.Level
 		deployment                    azdo.Deployment
 	}
@@ -356,6 +390,21 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 		"global-pat":              {globalPAT: true, contribute: true, level: azdo.LevelBasic, deployment: azdo.Services},
 		"entitlement-unreadable":  {ent: azdo.FailureUnauthorized, contribute: true, deployment: azdo.Services},
 		"azdo-on-prem":            {contribute: true, deployment: azdo.Server},
+		// Stakeholders read code in public projects (Stakeholder access
+		// quick reference); the entitlement still says Stakeholder.
+		"stakeholder-public-project": {contribute: true, level: azdo.LevelStakeholder, deployment: azdo.Services, public: true},
+		"repo-hidden-public-project": {repo: azdo.FailureNoAccess, contribute: true, level: azdo.LevelBasic, deployment: azdo.Services, public: true},
+		"visual-studio-subscriber":   {contribute: true, level: azdo.LevelBasic, deployment: azdo.Services},
+		"visual-studio-unlisted":     {contribute: true, level: azdo.LevelUnknown, deployment: azdo.Services},
+		// The job's token reads its own project's repository; the global
+		// host refuses it; the build service has no user entitlement.
+		"job-token":            {ent: azdo.FailureNotFound, contribute: true, deployment: azdo.Services, buildService: "Fabrikam Build Service (contoso)"},
+		"job-token-collection": {ent: azdo.FailureNotFound, contribute: true, deployment: azdo.Services, buildService: "Project Collection Build Service (contoso)"},
+		"job-token-expired":    refused(azdo.FailureUnauthorized),
+		// From 2026-12-01 a global PAT is refused like a revoked one.
+		"global-pat-retired": refused(azdo.FailureUnauthorized),
+		// Azure DevOps answers as usual; the scenario is about the proxy.
+		"proxy-bypass-lookaround": healthy,
 	}
 	// The anonymous answer to the git and entitlement calls is a 401.
 	anon := want["pat-anonymous"]
@@ -369,7 +418,11 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 		}
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()
-			sim, err := Start(sc, Options{Dir: t.TempDir(), Now: func() time.Time { return azdoTestNow }})
+			at := azdoTestNow
+			if !sc.At.IsZero() {
+				at = sc.At
+			}
+			sim, err := Start(sc, Options{Dir: t.TempDir(), Now: func() time.Time { return at }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -406,8 +459,11 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 			userID := azdoUserID
 			if err == nil {
 				userID = cd.AuthenticatedUser.ID
-				if cd.UserData == "" || cd.AuthenticatedUser.Account == "" {
+				if cd.UserData == "" || cd.AuthenticatedUser.Account == "" && w.buildService == "" {
 					t.Errorf("connectionData lacks the account: %+v", cd)
+				}
+				if cd.AuthenticatedUser.IsBuildService() != (w.buildService != "") || w.buildService != "" && cd.AuthenticatedUser.ProviderDisplayName != w.buildService {
+					t.Errorf("connectionData identity %+v, want build service %q", cd.AuthenticatedUser, w.buildService)
 				}
 			}
 			global, err := c.IsGlobalPAT(ctx)
@@ -420,6 +476,15 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 			projectID, repoID := azdoProjectID, azdoRepoID
 			if err == nil {
 				projectID, repoID = r.Project.ID, r.ID
+			}
+			if err == nil && r.Project.Public() != w.public {
+				t.Errorf("repository's project visibility %q, want public=%v", r.Project.Visibility, w.public)
+			}
+			if w.conn == "" && org.Deployment == azdo.Services {
+				p, err := c.Project(ctx, project)
+				if err != nil || p.Public() != w.public || p.ID != azdoProjectID {
+					t.Errorf("Project = %+v, %v; want public=%v", p, err, w.public)
+				}
 			}
 			for _, bits := range []int{azdo.GenericContribute, azdo.PullRequestContribute} {
 				ok, err := c.HasPermissions(ctx, azdo.GitNamespace, bits, azdo.RepoToken(projectID, repoID))
@@ -453,6 +518,47 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 				if strings.Contains(line, base64.StdEncoding.EncodeToString([]byte(":"+pat.Value()))) {
 					t.Errorf("request line carries the credential: %s", line)
 				}
+			}
+		})
+	}
+}
+
+// From 2026-12-01 (the simulator's clock) Azure DevOps refuses a global PAT
+// everywhere, with the bare answer of any token it no longer accepts; an
+// organization-scoped PAT is unaffected, and so is Azure DevOps Server.
+func TestAzdoRetiresGlobalPATs(t *testing.T) {
+	t.Parallel()
+	global := HealthyAzdo()
+	global.GlobalPAT = true
+	tests := []struct {
+		name   string
+		cfg    Azdo
+		at     time.Time
+		host   string
+		target string
+		status int
+	}{
+		{"the evening before", global, GlobalPATRetirement.Add(-time.Minute), "dev.azure.com", connData, 200},
+		{"on the day", global, GlobalPATRetirement, "dev.azure.com", connData, 401},
+		{"on the global host", global, GlobalPATRetirement, "app.vssps.visualstudio.com", "/_apis/connectionData", 401},
+		{"user entitlements", global, GlobalPATRetirement.Add(time.Hour), "vsaex.dev.azure.com", "/contoso/_apis/userentitlements/" + azdoUserID, 401},
+		{"an organization PAT", HealthyAzdo(), GlobalPATRetirement.Add(time.Hour), "dev.azure.com", connData, 200},
+		{"Azure DevOps Server", global, GlobalPATRetirement.Add(time.Hour), "tfs.contoso.example", "/tfs/DefaultCollection/_apis/connectionData", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := &Servers{PAT: randPAT(), JobToken: randJobToken(), now: func() time.Time { return tt.at }}
+			r := httptest.NewRequest(http.MethodGet, "https://"+tt.host+tt.target, nil)
+			r.SetBasicAuth("", s.PAT)
+			r.Header.Set("X-TFS-FedAuthRedirect", "Suppress")
+			w := httptest.NewRecorder()
+			newAzdoHandler(tt.cfg, s).ServeHTTP(w, r)
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			if tt.status == 401 && (w.Body.Len() != 0 || len(w.Header().Values("WWW-Authenticate")) == 0) {
+				t.Errorf("401 with body %q, challenges %v: want the bare refusal", w.Body, w.Header().Values("WWW-Authenticate"))
 			}
 		})
 	}

@@ -29,6 +29,18 @@ type GitHub struct {
 	// after the simulator's clock; zero sends no header (a token that
 	// does not expire).
 	TokenExpiresIn time.Duration
+
+	// AppNotInstalled: SonarQube's GitHub App (the record's App ID) is not
+	// installed on the repositories' owner. SonarQube's validation of the
+	// record does not notice (it checks the App's own permissions).
+	AppNotInstalled bool
+	// AppSelectedRepos: the App is installed for selected repositories
+	// only (repository_selection "selected"), not all.
+	AppSelectedRepos bool
+	// InstallationsVisible: the token is an organization owner's with
+	// admin:read, so GET /orgs/{org}/installations answers; otherwise it is
+	// refused, as it is for most pipeline tokens.
+	InstallationsVisible bool
 }
 
 const (
@@ -116,6 +128,13 @@ func (g ghAnswer) api(path string) {
 	token, authed := bearer(g.r.Header.Get("Authorization"))
 	if authed && (g.cfg.BadCredentials || token != g.s.GHToken) {
 		g.fail(http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest")
+		return
+	}
+	if org, ok := orgInstallationsPath(path); ok && g.r.Method == http.MethodGet {
+		if authed {
+			g.rate(now, false)
+		}
+		g.orgInstallations(org, authed)
 		return
 	}
 	owner, repo, ok := repoPath(path)
@@ -227,6 +246,71 @@ func bearer(header string) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(tok), true
+}
+
+// orgInstallations answers "List app installations for an organization"
+// (docs.github.com/rest/orgs/orgs#list-app-installations-for-an-organization):
+// "The authenticated user must be an organization owner to use this
+// endpoint. OAuth app tokens and personal access tokens (classic) need the
+// admin:read scope". The body follows that page's example; the refusal's
+// message is GitHub's usual one for owner-only endpoints (this endpoint's
+// own is not documented).
+func (g ghAnswer) orgInstallations(org string, authed bool) {
+	var orgLogin string
+	for _, full := range g.cfg.Repos {
+		if o, _, _ := strings.Cut(full, "/"); strings.EqualFold(o, org) {
+			orgLogin = o
+		}
+	}
+	if orgLogin == "" || !authed {
+		g.fail(http.StatusNotFound, "Not Found", "https://docs.github.com/rest/orgs/orgs#list-app-installations-for-an-organization")
+		return
+	}
+	if !g.cfg.InstallationsVisible {
+		g.w.Header().Set("X-Accepted-OAuth-Scopes", "admin:read")
+		g.fail(http.StatusForbidden, "Must have admin rights to Resource.", "https://docs.github.com/rest/orgs/orgs#list-app-installations-for-an-organization")
+		return
+	}
+	account := map[string]any{"login": orgLogin, "id": 6154722, "type": "Organization", "html_url": "https://" + g.webHost + "/" + orgLogin}
+	api := "https://" + gitHubDotComAPI
+	if g.enterprise {
+		api = "https://" + g.webHost + "/api/v3"
+	}
+	install := func(id, appID int64, slug, selection string, perms map[string]string, events []string) map[string]any {
+		return map[string]any{
+			"id": id, "account": account, "repository_selection": selection,
+			"access_tokens_url": api + "/app/installations/" + strconv.FormatInt(id, 10) + "/access_tokens",
+			"repositories_url":  api + "/installation/repositories",
+			"html_url":          "https://" + g.webHost + "/organizations/" + orgLogin + "/settings/installations/" + strconv.FormatInt(id, 10),
+			"app_id":            appID, "app_slug": slug, "target_id": 6154722, "target_type": "Organization",
+			"permissions": perms, "events": events,
+			"created_at": "2025-03-04T10:15:00.000Z", "updated_at": "2026-02-11T08:30:00.000Z",
+			"single_file_name": nil, "suspended_by": nil, "suspended_at": nil,
+		}
+	}
+	// Another organization's App, so that the listing is not SonarQube's alone.
+	list := []any{install(41233, 67890, "dependency-bot", "all", map[string]string{"contents": "write", "metadata": "read", "pull_requests": "write"}, []string{"push", "pull_request"})}
+	if !g.cfg.AppNotInstalled {
+		selection := "all"
+		if g.cfg.AppSelectedRepos {
+			selection = "selected"
+		}
+		appID, _ := strconv.ParseInt(gitHubAppID, 10, 64)
+		// The permissions SonarQube's validation asks the App for
+		// (GithubGlobalSettingsValidator: checks, pull_requests write,
+		// metadata read).
+		list = append(list, install(52871, appID, "sonarqube-contoso", selection, map[string]string{"checks": "write", "metadata": "read", "pull_requests": "write"}, []string{}))
+	}
+	g.write(http.StatusOK, map[string]any{"total_count": len(list), "installations": list})
+}
+
+// orgInstallationsPath matches /orgs/{org}/installations.
+func orgInstallationsPath(path string) (string, bool) {
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if len(parts) != 3 || parts[0] != "orgs" || parts[1] == "" || parts[2] != "installations" {
+		return "", false
+	}
+	return parts[1], true
 }
 
 // repoPath matches /repos/{owner}/{repo}.

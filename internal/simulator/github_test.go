@@ -288,3 +288,73 @@ func TestGitHubScenariosAreConsistent(t *testing.T) {
 		}
 	}
 }
+
+// "List app installations for an organization" answers an owner's token
+// with the organization's installations, SonarQube's App among them unless
+// it is not installed; any other token is refused; a user account is no
+// organization. Driven through the client, over TLS, as the preflight calls.
+func TestGitHubOrgInstallations(t *testing.T) {
+	t.Parallel()
+	with := func(f func(*GitHub)) GitHub { g := HealthyGitHub(); f(&g); return g }
+	tests := []struct {
+		name      string
+		cfg       GitHub
+		repoURI   string
+		org       string
+		failure   github.Failure
+		status    int
+		apps      map[int64]string // app id → repository_selection
+		suspended bool
+	}{
+		{name: "owner's token", cfg: with(func(g *GitHub) { g.InstallationsVisible = true }), repoURI: "https://github.com/contoso/web-app", org: "contoso",
+			apps: map[int64]string{67890: "all", 12345: "all"}},
+		{name: "selected repositories", cfg: with(func(g *GitHub) { g.InstallationsVisible, g.AppSelectedRepos = true, true }), repoURI: "https://github.com/contoso/web-app", org: "contoso",
+			apps: map[int64]string{67890: "all", 12345: "selected"}},
+		{name: "App not installed", cfg: with(func(g *GitHub) { g.InstallationsVisible, g.AppNotInstalled = true, true }), repoURI: "https://github.com/contoso/web-app", org: "contoso",
+			apps: map[int64]string{67890: "all"}},
+		{name: "on GitHub Enterprise", cfg: with(func(g *GitHub) { g.InstallationsVisible = true }), repoURI: "https://github.contoso.example/contoso/web-app", org: "contoso",
+			apps: map[int64]string{67890: "all", 12345: "all"}},
+		{name: "not an owner's token", cfg: HealthyGitHub(), repoURI: "https://github.com/contoso/web-app", org: "contoso", failure: github.FailureForbidden, status: 403},
+		{name: "not an organization", cfg: with(func(g *GitHub) { g.InstallationsVisible = true }), repoURI: "https://github.com/contoso/web-app", org: "someone", failure: github.FailureNotFound, status: 404},
+		{name: "bad credentials", cfg: with(func(g *GitHub) { g.InstallationsVisible, g.BadCredentials = true, true }), repoURI: "https://github.com/contoso/web-app", org: "contoso", failure: github.FailureBadCredentials, status: 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, hc := startGitHub(t, tt.cfg)
+			host, err := github.HostFromRepoURI(tt.repoURI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := github.New(host, secret.New(s.GHToken), hc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, complete, err := c.OrgInstallations(context.Background(), tt.org)
+			if tt.failure != "" {
+				if github.Classify(err) != tt.failure || httpx.StatusOf(err) != tt.status {
+					t.Fatalf("err = %v (failure %q), want %q with status %d", err, github.Classify(err), tt.failure, tt.status)
+				}
+				return
+			}
+			if err != nil || !complete {
+				t.Fatalf("OrgInstallations: %v (complete %v)", err, complete)
+			}
+			got := map[int64]string{}
+			for _, in := range list {
+				got[in.AppID] = in.RepositorySelection
+				if in.Account != "contoso" || in.Suspended || in.ID == 0 || in.AppSlug == "" {
+					t.Errorf("installation %+v", in)
+				}
+			}
+			if len(got) != len(tt.apps) {
+				t.Fatalf("installations %v, want %v", got, tt.apps)
+			}
+			for id, sel := range tt.apps {
+				if got[id] != sel {
+					t.Errorf("app %d: selection %q, want %q", id, got[id], sel)
+				}
+			}
+		})
+	}
+}

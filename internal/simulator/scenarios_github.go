@@ -22,6 +22,15 @@ func gitHubEnv(provider, uri string) map[string]string {
 	}
 }
 
+// checkGitHubAppInstall is the preflight's check of the App's installation.
+const checkGitHubAppInstall = "github.app-install"
+
+// withApp adds the installation check's expected status.
+func withApp(m map[string]string, status string) map[string]string {
+	m[checkGitHubAppInstall] = status
+	return m
+}
+
 // gitHubSonar is HealthySonar with a GitHub record at recordURL and the
 // project bound through it to repository.
 func gitHubSonar(recordURL, repository string) Sonar {
@@ -135,6 +144,45 @@ func githubScenarios() []Scenario {
 			Sonar:   gitHubSonar(dotComAPI, gitHubRepo), GitHub: HealthyGitHub(),
 			Env:    without(gitHubEnv("GitHub", dotComURI), "GITHUB_TOKEN"),
 			Expect: expect("pass", "pass", "pass", "skip"),
+		},
+		// GitHub App installation (issue 9, rule 9): SonarQube's record
+		// validates either way; only an organization owner's token can see
+		// the installations.
+		{
+			Name:       "github-app-not-installed",
+			Summary:    "SonarQube's GitHub App record validates, but the App is not installed on organization contoso; the token (an owner's, with admin:read) can list the organization's installations, so this is known, not guessed.",
+			Sonar:      gitHubSonar(dotComAPI, gitHubRepo),
+			GitHub:     withGitHub(func(g *GitHub) { g.InstallationsVisible, g.AppNotInstalled = true, true }),
+			Env:        gitHubEnv("GitHub", dotComURI),
+			Expect:     withApp(expect("pass", "pass", "pass", "pass"), "fail"),
+			ExpectText: map[string]string{checkGitHubAppInstall: "is not installed on organization contoso"},
+		},
+		{
+			Name:       "github-app-installed",
+			Summary:    "The token can list organization contoso's app installations, and SonarQube's App is installed there for all repositories.",
+			Sonar:      gitHubSonar(dotComAPI, gitHubRepo),
+			GitHub:     withGitHub(func(g *GitHub) { g.InstallationsVisible = true }),
+			Env:        gitHubEnv("GitHub", dotComURI),
+			Expect:     withApp(expect("pass", "pass", "pass", "pass"), "pass"),
+			ExpectText: map[string]string{checkGitHubAppInstall: "is installed on organization contoso for all repositories"},
+		},
+		{
+			Name:       "github-app-selected-repos",
+			Summary:    "SonarQube's App is installed on organization contoso for selected repositories: whether this one is among them is not visible to a token other than the App's.",
+			Sonar:      gitHubSonar(dotComAPI, gitHubRepo),
+			GitHub:     withGitHub(func(g *GitHub) { g.InstallationsVisible, g.AppSelectedRepos = true, true }),
+			Env:        gitHubEnv("GitHub", dotComURI),
+			Expect:     withApp(expect("pass", "pass", "pass", "pass"), "pass"),
+			ExpectText: map[string]string{checkGitHubAppInstall: "is not visible to this token"},
+		},
+		{
+			Name:       "github-app-unverifiable",
+			Summary:    "The token cannot list organization contoso's app installations (not an owner's): the installation is noted as not verified, never failed.",
+			Sonar:      gitHubSonar(dotComAPI, gitHubRepo),
+			GitHub:     withGitHub(func(g *GitHub) { g.AppNotInstalled = true }),
+			Env:        gitHubEnv("GitHub", dotComURI),
+			Expect:     withApp(expect("pass", "pass", "pass", "pass"), "skip"),
+			ExpectText: map[string]string{checkGitHubAppInstall: "Installation not verified"},
 		},
 		{
 			Name:    "other-provider",

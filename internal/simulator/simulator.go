@@ -14,6 +14,7 @@ package simulator
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -38,7 +39,8 @@ type Scenario struct {
 	GitHub  GitHub // see github.go
 	// Env is laid over the default pipeline environment. Values may use the
 	// placeholders {{sonar}} (SonarQube base URL, with context path) and
-	// {{token}}, {{admintoken}}, {{pat}}, {{ghtoken}} (the run's secrets).
+	// {{token}}, {{admintoken}}, {{pat}}, {{jobtoken}}, {{ghtoken}} (the
+	// run's secrets).
 	// An empty value removes the variable.
 	Env map[string]string
 	// Expect maps check ids to the status they must finish with.
@@ -46,6 +48,11 @@ type Scenario struct {
 	// ExpectText maps check ids to words their message, remedy or notes must
 	// contain: what tells this scenario's cause apart from its neighbours'.
 	ExpectText map[string]string
+	// At, when set, is the date the scenario happens on: demo and the
+	// scenario tests run the simulator and the preflight on a clock that
+	// starts there (verdicts that depend on the date, such as the global-PAT
+	// retirement, then hold whenever they run). Zero: the caller's clock.
+	At time.Time
 }
 
 // Options tune a simulator run.
@@ -84,6 +91,7 @@ type Servers struct {
 	Token      string // SonarQube user token accepted by the simulator
 	AdminToken string // SonarQube admin token
 	PAT        string // Azure DevOps PAT (the one SonarQube's record holds unless the scenario says otherwise)
+	JobToken   string // the job's own Azure DevOps token, $(System.AccessToken): a JWT of the build service
 	GHToken    string // GitHub token
 
 	servers []*httptest.Server
@@ -128,6 +136,7 @@ func Start(sc Scenario, opts Options) (*Servers, error) {
 		Token:      "squ_" + randHex(20),
 		AdminToken: "squ_" + randHex(20),
 		PAT:        randPAT(),
+		JobToken:   randJobToken(),
 		GHToken:    "ghp_" + randHex(18),
 		log:        &RequestLog{},
 		now:        opts.Now,
@@ -235,6 +244,7 @@ func (s *Servers) Env() map[string]string {
 		"{{token}}", s.Token,
 		"{{admintoken}}", s.AdminToken,
 		"{{pat}}", s.PAT,
+		"{{jobtoken}}", s.JobToken,
 		"{{ghtoken}}", s.GHToken,
 	)
 	for k, v := range s.Scenario.Env {
@@ -280,4 +290,19 @@ func randPAT() string {
 	}
 	copy(b[76:80], "AZDO")
 	return string(b)
+}
+
+// randJobToken returns a value of the shape of $(System.AccessToken): a JSON
+// Web Token (three base64url parts). Its claims are not documented by
+// Microsoft and nothing reads them; the payload holds a random id only. The
+// signature is random bytes: the simulator recognises the token by value.
+func randJobToken() string {
+	enc := base64.RawURLEncoding.EncodeToString
+	header := enc([]byte(`{"typ":"JWT","alg":"RS256","x5t":"` + randHex(12) + `"}`))
+	payload := enc([]byte(`{"nameid":"` + azdoBuildServiceID + `","jti":"` + randHex(16) + `"}`))
+	sig := make([]byte, 256)
+	if _, err := rand.Read(sig); err != nil {
+		panic(err)
+	}
+	return header + "." + payload + "." + enc(sig)
 }
