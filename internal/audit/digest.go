@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"sonar-preflight/internal/report"
+	"sonar-preflight/internal/text"
 )
 
 // MaxListed is how many projects a text or Markdown summary lists; the
@@ -229,7 +229,11 @@ func (d *Digest) exitText() string {
 
 // Markdown is the summary for the pipeline's summary tab or a file.
 func (d *Digest) Markdown() string {
-	md, cell, code, cellCode := report.MarkdownText, report.MarkdownCell, report.MarkdownCode, report.MarkdownCellCode
+	line := func(s string) text.Line { return text.CleanLine(s, text.DefaultLimits) }
+	md := func(s string) string { return text.Markdown(line(s)) }
+	cell := md
+	code := func(s string) string { return text.MarkdownCode(line(s), false) }
+	cellCode := func(s string) string { return text.MarkdownCode(line(s), true) }
 	var b strings.Builder
 	b.WriteString("## SonarQube fleet audit\n\n")
 	fmt.Fprintf(&b, "**Verdict: %s** · %s · %s\n\n", badge(d.Verdict), md(d.tally()), md(d.exitText()))

@@ -4,38 +4,18 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode"
 
-	"sonar-preflight/internal/azp"
 	"sonar-preflight/internal/httpx"
+	"sonar-preflight/internal/text"
 )
 
 // Show makes text that came from a server (project names, keys, record
 // keys, repository names, error messages) safe to print on a terminal, in
-// a pipeline log or in a summary: control and format characters go, the
-// pipeline's command markers are broken, and the text is cut to a sane
-// length. Every renderer of the audit prints server text through it alone,
-// so that adopting the shared sanitiser is a change here.
-func Show(s string) string {
-	const maxRunes = 2000
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n >= maxRunes {
-			b.WriteString("…")
-			break
-		}
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			r = ' '
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar:
-			continue
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return azp.Neutralize(b.String())
-}
+// a pipeline log or in a summary, on one line: the shared sanitiser
+// (internal/text) makes control and format characters visible, breaks the
+// pipeline's command markers and caps the length. Every renderer of the
+// audit prints server text through it.
+func Show(s string) string { return text.CleanLine(s, text.DefaultLimits).String() }
 
 // quote is Show inside quotation marks, for names in messages; a name
 // longer than 200 characters is cut.
