@@ -205,8 +205,19 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 		}
 		return fail("the configuration is not usable: " + strings.Join(lines, "; "))
 	}
+	// The deadline: --timeout, else the task's auditTimeout input (the
+	// task's timeout input defaults to a preflight's 60 seconds), else the
+	// other sources, else the audit's own default.
 	timeout := cfg.Timeout
-	if cfg.Sources["SONAR_PREFLIGHT_TIMEOUT"] == "" {
+	switch t := strings.TrimSpace(getenv("INPUT_AUDITTIMEOUT")); {
+	case af.timeout != "":
+	case t != "":
+		d, err := config.ParseTimeout(t)
+		if err != nil {
+			return fail("auditTimeout: " + err.Error())
+		}
+		timeout = d
+	case cfg.Sources["SONAR_PREFLIGHT_TIMEOUT"] == "":
 		timeout = auditDefaultTimeout
 	}
 

@@ -415,3 +415,41 @@ func TestAuditUsage(t *testing.T) {
 		t.Errorf("no token: exit %d, %q", code, stderr)
 	}
 }
+
+// TestAuditTaskInputs runs the audit as the task does: the service
+// connection, the PAT and the audit's inputs as the agent passes them,
+// the shard from the parallel job's position.
+func TestAuditTaskInputs(t *testing.T) {
+	t.Parallel()
+	f, _ := startFleet(t, simulator.Fleet{Projects: 30, Mix: simulator.FleetMix{Unbound: 2}})
+	const id = "6c3e5a1b-9f2d-4e8a-b7c4-1d0e2f3a4b5c"
+	report := filepath.Join(t.TempDir(), "out", "audit.json")
+	fe := f.Env()
+	env := map[string]string{
+		"TF_BUILD": "True", "AGENT_TEMPDIRECTORY": t.TempDir(),
+		"INPUT_SONARQUBE": id, "ENDPOINT_URL_" + id: f.SonarURL, "ENDPOINT_AUTH_PARAMETER_" + id + "_USERNAME": f.AdminToken,
+		"INPUT_AZUREDEVOPSPAT": f.PAT, "INPUT_COMMAND": "audit", "INPUT_AUDITREPORT": report, "INPUT_REQUIREBINDING": "true",
+		"INPUT_TIMEOUT": "60", "INPUT_AUDITTIMEOUT": "600", "INPUT_FAILON": "error",
+		"SYSTEM_JOBPOSITIONINPHASE": "2", "SYSTEM_TOTALJOBSINPHASE": "2",
+		"SONAR_PREFLIGHT_RESOLVE": fe["SONAR_PREFLIGHT_RESOLVE"], "SSL_CERT_FILE": fe["SSL_CERT_FILE"],
+	}
+	code, stdout, stderr := runAudit(t, env)
+	if !strings.Contains(stdout, "##vso[task.complete") {
+		t.Fatalf("no pipeline output (exit %d):\n%s\n%s", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := parseAudit(t, string(b))
+	if rep.Shard.Index != 2 || rep.Shard.Count != 2 {
+		t.Errorf("shard %+v, want 2/2", rep.Shard)
+	}
+	for _, p := range rep.Projects {
+		if f.KindOf(p.Key) == "unbound" && p.Status != "fail" {
+			t.Errorf("%s: %s with requireBinding", p.Key, p.Status)
+		}
+	}
+	_, rest := splitSetSecrets(t, stdout)
+	assertNoSecrets(t, fleetSecrets(f), rest, stderr, string(b))
+}

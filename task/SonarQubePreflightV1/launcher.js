@@ -66,7 +66,14 @@ function main() {
     });
   }
 
-  child = childProcess.spawn(binary, ['check'], { stdio: 'inherit', env: process.env });
+  // The command input chooses what runs: this pipeline's preflight, or the
+  // fleet audit (which reads its own inputs from the environment).
+  const command = (process.env.INPUT_COMMAND || 'check').trim().toLowerCase() || 'check';
+  if (command !== 'check' && command !== 'audit') {
+    fail('The command input is "' + command + '": use check or audit.');
+    return;
+  }
+  child = childProcess.spawn(binary, [command], { stdio: 'inherit', env: process.env });
 
   let started = true;
   child.on('error', (err) => {
