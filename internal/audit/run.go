@@ -354,7 +354,7 @@ func (a *Audit) loadRecords(defs *sonar.Definitions) {
 		r.url = checkRecordURL(r.URL, a.version)
 		if r.url.Status != Pass {
 			r.Status = r.url.Status
-			r.Message = "Record URL " + quote(r.URL) + ": " + r.url.Problem
+			r.Message = "Record URL " + quote(r.URL) + ". " + r.url.Problem
 			r.Remedy = "In SonarQube, " + devopsPlace + " > Azure DevOps > " + r.Key + ": set the URL to the organization or collection root"
 			if r.url.Corrected != "" {
 				r.Remedy += ", " + r.url.Corrected

@@ -453,3 +453,15 @@ func TestAuditTaskInputs(t *testing.T) {
 	_, rest := splitSetSecrets(t, stdout)
 	assertNoSecrets(t, fleetSecrets(f), rest, stderr, string(b))
 }
+
+// TestDemoAudit runs `demo audit` on both paths.
+func TestDemoAudit(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"--projects", "60"}, {"--projects", "40", "--fallback", "--format", "markdown"}} {
+		var stdout, stderr bytes.Buffer
+		code := App{Now: time.Now}.Run(context.Background(), append([]string{"demo", "audit"}, args...), func(string) string { return "" }, &stdout, &stderr)
+		if code != ExitOK || !strings.Contains(stdout.String(), "repo.renamed") {
+			t.Errorf("demo audit %v: exit %d\n%s\n%s", args, code, stdout.String(), stderr.String())
+		}
+	}
+}

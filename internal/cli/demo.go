@@ -26,6 +26,9 @@ Flags:
 `
 
 func (a App) demo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "audit" {
+		return a.demoAudit(ctx, args[1:], getenv, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	var cf commonFlags
 	cf.register(fs, false)
