@@ -492,6 +492,9 @@ func (p *progress) done() {
 
 const auditMergeHelp = `Usage: sonar-preflight audit merge [--format F] [--fail-on V] [--json-file PATH] REPORT.json...
 
+In a task (command merge) the reports are the files matching the auditReports input (glob
+patterns, one a line) and the merged report goes to the auditReport input.
+
 Merges the JSON reports of a sharded audit (one per shard, in any order) into the report
 an unsharded audit would have written: it checks that they form one complete audit (same
 server, same shard count, every shard once, each project in its own shard), applies the
@@ -528,8 +531,27 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 	}
 	files := fs.Args()
 	if len(files) == 0 {
-		fmt.Fprint(stderr, "sonar-preflight audit merge: give the shard reports to merge\nRun 'sonar-preflight audit merge --help' for usage.\n")
-		return ExitUsage
+		// In a task: the auditReports input, glob patterns one a line.
+		patterns := strings.FieldsFunc(getenv("INPUT_AUDITREPORTS"), func(r rune) bool { return r == '\n' || r == '\r' })
+		for _, p := range patterns {
+			matches, err := filepath.Glob(strings.TrimSpace(p))
+			if err != nil {
+				fmt.Fprintf(stderr, "sonar-preflight audit merge: auditReports %q: %v\n", p, err)
+				return ExitUsage
+			}
+			files = append(files, matches...)
+		}
+		if len(files) == 0 {
+			if len(patterns) > 0 {
+				fmt.Fprintf(stderr, "sonar-preflight audit merge: no shard report matches %s: were the shards' artifacts downloaded?\n", strings.Join(patterns, ", "))
+			} else {
+				fmt.Fprint(stderr, "sonar-preflight audit merge: give the shard reports to merge\nRun 'sonar-preflight audit merge --help' for usage.\n")
+			}
+			return ExitUsage
+		}
+	}
+	if *jsonFile == "" {
+		*jsonFile = strings.TrimSpace(firstOf(getenv("INPUT_AUDITREPORT"), getenv("SONAR_PREFLIGHT_AUDIT_REPORT")))
 	}
 	format := strings.ToLower(cf.format)
 	if format == "" || format == "auto" {

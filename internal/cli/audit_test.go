@@ -344,6 +344,21 @@ func TestAuditMergeIncomplete(t *testing.T) {
 	if code, _, stderr := runAudit(t, env, "merge", s13, s23, s33); code != ExitOK {
 		t.Errorf("complete set: exit %d\n%s", code, stderr)
 	}
+	// As the task runs it: the shard reports from the auditReports input,
+	// the merged one to auditReport, the pipeline format.
+	taskEnv := map[string]string{"TF_BUILD": "True", "AGENT_TEMPDIRECTORY": t.TempDir(),
+		"INPUT_AUDITREPORTS": filepath.Join(dir, "?of3.json"), "INPUT_AUDITREPORT": filepath.Join(dir, "merged", "audit.json")}
+	code, stdout, stderr := runAudit(t, taskEnv, "merge")
+	if code != ExitOK || !strings.Contains(stdout, "##vso[task.uploadsummary]") || !strings.Contains(stdout, "merged from 3 shards") {
+		t.Errorf("task merge: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if b, err := os.ReadFile(taskEnv["INPUT_AUDITREPORT"]); err != nil || parseAudit(t, string(b)).Summary.Projects != 30 {
+		t.Errorf("merged report: %v", err)
+	}
+	taskEnv["INPUT_AUDITREPORTS"] = filepath.Join(dir, "none-*.json")
+	if code, _, stderr := runAudit(t, taskEnv, "merge"); code != ExitUsage || !strings.Contains(stderr, "no shard report matches") {
+		t.Errorf("no reports: exit %d, %q", code, stderr)
+	}
 }
 
 // TestAuditFormats: the text and Markdown summaries list counts and the

@@ -69,11 +69,12 @@ function main() {
   // The command input chooses what runs: this pipeline's preflight, or the
   // fleet audit (which reads its own inputs from the environment).
   const command = (process.env.INPUT_COMMAND || 'check').trim().toLowerCase() || 'check';
-  if (command !== 'check' && command !== 'audit') {
-    fail('The command input is "' + command + '": use check or audit.');
+  const args = { check: ['check'], audit: ['audit'], merge: ['audit', 'merge'] }[command];
+  if (!args) {
+    fail('The command input is "' + command + '": use check, audit or merge.');
     return;
   }
-  child = childProcess.spawn(binary, [command], { stdio: 'inherit', env: process.env });
+  child = childProcess.spawn(binary, args, { stdio: 'inherit', env: process.env });
 
   let started = true;
   child.on('error', (err) => {

@@ -19,7 +19,8 @@ func TestLauncherCommandInput(t *testing.T) {
 		{"check", []string{"check"}},
 		{"audit", []string{"audit"}},
 		{" Audit ", []string{"audit"}},
-		{"merge", nil},
+		{"merge", []string{"audit", "merge"}},
+		{"publish", nil},
 	} {
 		t.Run(tc.command, func(t *testing.T) {
 			t.Parallel()
