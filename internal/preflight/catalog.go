@@ -79,6 +79,7 @@ type run struct {
 	adminUser   *lazy[*sonar.CurrentUser]
 	definitions *lazy[records]
 	binding     *lazy[*sonar.Binding]
+	sharing     sharingCache // monorepo.go
 }
 
 // Catalog returns every check for this configuration, in report order.

@@ -241,6 +241,7 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 		return skipProvider(r.cfg.Pipeline.RepoProvider)
 	}
 	key := r.cfg.ProjectKey
+	r.prefetchSharing(ctx)
 	b, err := r.getBinding(ctx)
 	switch {
 	case err != nil && sonar.IsNotBound(err):

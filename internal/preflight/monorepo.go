@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"sonar-preflight/internal/sonar"
 )
@@ -83,10 +84,47 @@ func (r *run) withSharedRepository(ctx context.Context, b *sonar.Binding, f Find
 	return f
 }
 
+// sharingCache holds the v2 listings asked for, by repository name, so
+// that the one started early (prefetchSharing) is not sent again.
+type sharingCache struct {
+	mu sync.Mutex
+	m  map[string]*lazy[*sonar.ProjectBindingsPage]
+}
+
+func (r *run) sharingListing(ctx context.Context, repo string) (*sonar.ProjectBindingsPage, error) {
+	c := &r.sharing
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]*lazy[*sonar.ProjectBindingsPage]{}
+	}
+	key := strings.ToLower(repo) // SonarQube's filter ignores case
+	l, ok := c.m[key]
+	if !ok {
+		l = newLazy[*sonar.ProjectBindingsPage]()
+		c.m[key] = l
+	}
+	c.mu.Unlock()
+	return l.get(ctx, func(ctx context.Context) (*sonar.ProjectBindingsPage, error) {
+		return r.sonarAdmin.ProjectBindings(ctx, sonar.BindingsQuery{Repository: repo, PageSize: sonar.MaxBindingsPageSize})
+	})
+}
+
+// prefetchSharing starts the listing for the repository the pipeline
+// builds while the binding is read: in the usual case the binding names
+// that repository, and the answer is in when the binding is, so the rule
+// adds no round trip to the checks that wait for sonar.binding.
+func (r *run) prefetchSharing(ctx context.Context) {
+	repo := r.cfg.Pipeline.RepoName
+	if repo == "" || r.sonarAdmin == nil {
+		return
+	}
+	go func() { _, _ = r.sharingListing(ctx, repo) }()
+}
+
 // sharingProjects lists the other projects bound to b's repository through
 // the same record.
 func (r *run) sharingProjects(ctx context.Context, b *sonar.Binding) ([]string, error) {
-	page, err := r.sonarAdmin.ProjectBindings(ctx, sonar.BindingsQuery{Repository: b.Repository, PageSize: sonar.MaxBindingsPageSize})
+	page, err := r.sharingListing(ctx, b.Repository)
 	if err != nil {
 		return nil, err
 	}
