@@ -58,6 +58,8 @@ type Options struct {
 	// Requests, when set, reports how many requests were sent so far
 	// (the Gate's count), for the report.
 	Requests func() int64
+	// Notes are the caller's own, for the report's header.
+	Notes []string
 }
 
 // Audit is a finished run: the header, and the state of this shard's
@@ -153,7 +155,7 @@ func Run(ctx context.Context, o Options) (*Audit, error) {
 			Server: o.Sonar.BaseURL(),
 			Shard:  o.Shard.Info(),
 			Paths:  map[string]string{},
-			Notes:  []string{},
+			Notes:  append([]string{}, o.Notes...),
 		},
 	}
 	if err := a.run(ctx); err != nil {

@@ -253,13 +253,18 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 		return fail(err.Error())
 	}
 	var baseline map[string]audit.BaselineEntry
+	var notes []string
 	if in.baseline != "" {
 		f, err := os.Open(in.baseline)
-		if err == nil {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			// The first run of a scheduled audit has no previous report.
+			notes = append(notes, "No previous report at "+in.baseline+": a renamed repository shows as missing until the next run.")
+		case err == nil:
 			baseline, err = audit.ReadBaseline(f)
 			f.Close()
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fail(fmt.Sprintf("the baseline report %s cannot be read: %v", in.baseline, err))
 		}
 	}
@@ -271,7 +276,7 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 		Sonar: sc, HTTP: gated, PAT: cfg.AzurePAT, Organizations: in.organizations, Shard: in.shard,
 		RequireBinding: in.requireBinding, Branches: af.branches, StaleAfter: time.Duration(af.staleDays) * 24 * time.Hour,
 		Baseline: baseline, Workers: 2 * in.concurrency, UserAgent: "sonar-preflight/" + version.String(), Now: a.Now,
-		Progress: progress.update, Requests: gate.Requests,
+		Progress: progress.update, Requests: gate.Requests, Notes: notes,
 	})
 	progress.done()
 	if err != nil {
