@@ -293,6 +293,9 @@ func v2Why(bindErr, dopErr error) string {
 	return "the /api/v2/dop-translation listing failed: " + oneLine(err)
 }
 
+// maxPages bounds a listing: 10,000 pages of 500 are five million entries.
+const maxPages = 10000
+
 // pages reads every page of a listing: the first to learn the total, then
 // the rest at once (the Gate bounds how many run together). Entries that
 // appear twice, because the listing moved under the paging, are the
@@ -308,6 +311,11 @@ func pages[T any](ctx context.Context, size int, get func(ctx context.Context, p
 	n := paging.Pages()
 	if n <= 1 {
 		return first, nil
+	}
+	if n > maxPages || paging.Total < 0 {
+		// Whatever answered promises more than any SonarQube holds (a
+		// million projects fit in 2,000 pages): do not ask for it all.
+		return nil, fmt.Errorf("the listing claims %d results in pages of %d, more than this audit reads (%d pages)", paging.Total, paging.PageSize, maxPages)
 	}
 	rest := make([][]T, n+1)
 	errs := make([]error, n+1)

@@ -33,10 +33,10 @@ type Paging struct {
 
 // Pages is how many pages of Paging.PageSize hold Total results.
 func (p Paging) Pages() int {
-	if p.PageSize <= 0 {
+	if p.PageSize <= 0 || p.Total <= 0 {
 		return 0
 	}
-	return (p.Total + p.PageSize - 1) / p.PageSize
+	return p.Total/p.PageSize + min(p.Total%p.PageSize, 1) // no overflow near MaxInt
 }
 
 // Project is one entry of api/projects/search. LastAnalysisDate is empty for
@@ -135,27 +135,29 @@ func (c *Client) ProjectBindings(ctx context.Context, q BindingsQuery) (*Project
 	if q.PageSize > 0 {
 		v.Set("pageSize", strconv.Itoa(q.PageSize))
 	}
-	return getV2(ctx, c, "api/v2/dop-translation/project-bindings", v, func(b []byte) (*ProjectBindingsPage, error) {
-		var p struct {
-			ProjectBindings []ProjectBinding `json:"projectBindings"`
-			Page            *Paging          `json:"page"`
+	return getV2(ctx, c, "api/v2/dop-translation/project-bindings", v, decodeProjectBindings)
+}
+
+func decodeProjectBindings(b []byte) (*ProjectBindingsPage, error) {
+	var p struct {
+		ProjectBindings []ProjectBinding `json:"projectBindings"`
+		Page            *Paging          `json:"page"`
+	}
+	if err := unmarshal(b, &p); err != nil {
+		return nil, err
+	}
+	if p.Page == nil {
+		return nil, errMissing("page")
+	}
+	if p.ProjectBindings == nil {
+		return nil, errMissing("projectBindings")
+	}
+	for _, pb := range p.ProjectBindings {
+		if pb.ProjectKey == "" {
+			return nil, errMissing("projectKey")
 		}
-		if err := unmarshal(b, &p); err != nil {
-			return nil, err
-		}
-		if p.Page == nil {
-			return nil, errMissing("page")
-		}
-		if p.ProjectBindings == nil {
-			return nil, errMissing("projectBindings")
-		}
-		for _, pb := range p.ProjectBindings {
-			if pb.ProjectKey == "" {
-				return nil, errMissing("projectKey")
-			}
-		}
-		return &ProjectBindingsPage{ProjectBindings: p.ProjectBindings, Page: *p.Page}, nil
-	})
+	}
+	return &ProjectBindingsPage{ProjectBindings: p.ProjectBindings, Page: *p.Page}, nil
 }
 
 // DopSetting is a record as the v2 API shows it, with the id bindings refer
@@ -185,18 +187,20 @@ func (d DopSetting) Alm() string {
 // DopSettings lists every record with its id: GET
 // /api/v2/dop-translation/dop-settings (10.x and later; Create Projects).
 func (c *Client) DopSettings(ctx context.Context) ([]DopSetting, error) {
-	return getV2(ctx, c, "api/v2/dop-translation/dop-settings", nil, func(b []byte) ([]DopSetting, error) {
-		var p struct {
-			DopSettings []DopSetting `json:"dopSettings"`
-		}
-		if err := unmarshal(b, &p); err != nil {
-			return nil, err
-		}
-		if p.DopSettings == nil {
-			return nil, errMissing("dopSettings")
-		}
-		return p.DopSettings, nil
-	})
+	return getV2(ctx, c, "api/v2/dop-translation/dop-settings", nil, decodeDopSettings)
+}
+
+func decodeDopSettings(b []byte) ([]DopSetting, error) {
+	var p struct {
+		DopSettings []DopSetting `json:"dopSettings"`
+	}
+	if err := unmarshal(b, &p); err != nil {
+		return nil, err
+	}
+	if p.DopSettings == nil {
+		return nil, errMissing("dopSettings")
+	}
+	return p.DopSettings, nil
 }
 
 // getV2 is getJSON for the v2 API, whose errors are {"message": "..."}
