@@ -132,7 +132,7 @@ func TestReconcileDifferentPATs(t *testing.T) {
 		sc   simulator.Scenario
 		want string
 	}{
-		{"stored PAT rejected", storedBad, "The pipeline's PAT (azureDevOpsPat) works, but SonarQube's stored PAT does not"},
+		{"stored PAT rejected", storedBad, "the remaining suspects are on SonarQube's side of the network"},
 		{"pipeline PAT rejected", pipelineBad, "SonarQube's own check passes while the pipeline's PAT"},
 	}
 	for _, tt := range tests {

@@ -79,6 +79,7 @@ type run struct {
 	adminUser   *lazy[*sonar.CurrentUser]
 	definitions *lazy[records]
 	binding     *lazy[*sonar.Binding]
+	edition     *lazy[editionFacts]
 	sharing     sharingCache // monorepo.go
 }
 
@@ -93,6 +94,7 @@ func Catalog(d Deps) []Check {
 		adminUser:   newLazy[*sonar.CurrentUser](),
 		definitions: newLazy[records](),
 		binding:     newLazy[*sonar.Binding](),
+		edition:     newLazy[editionFacts](),
 	}
 	checks := []Check{{ID: IDConfig, Title: "Configuration", Run: r.checkConfig}}
 	if len(d.Config.Problems) == 0 {

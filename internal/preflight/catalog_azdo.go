@@ -540,7 +540,9 @@ func Reconcile(rep Report) Report {
 	var note string
 	switch {
 	case sq.Status == Fail && az.Status == Pass:
-		note = "The pipeline's PAT (azureDevOpsPat) works, but SonarQube's stored PAT does not: most likely they are different tokens: paste the working PAT into SonarQube's record. If they are the same, compare the record's URL with the pipeline's organization, and check that the SonarQube server can reach Azure DevOps."
+		// The agent reached the same organization with a PAT that works;
+		// sonar.devops-config passed, so the record names it in the right shape.
+		note = "The pipeline's PAT (azureDevOpsPat) works from this agent, but SonarQube's check of the PAT stored in its record fails. If the record holds this same PAT, the PAT is fine and the remaining suspects are on SonarQube's side of the network: the SonarQube server's JVM proxy settings, its Java trust store, an Azure DevOps conditional-access or IP policy that blocks the SonarQube server's address, or (SonarQube 2025.1 and later) a redirect on its way. If the record holds another PAT, paste this working one into it."
 	case sq.Status == Pass && az.Status == Fail:
 		note = "SonarQube's own check passes while the pipeline's PAT (azureDevOpsPat) fails: either they are different tokens, or SonarQube (older versions follow redirects and accept any 2xx answer) took a sign-in page as success. Make sure both hold the same, working PAT."
 	default:

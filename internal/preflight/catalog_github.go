@@ -13,7 +13,7 @@ import (
 // checkGitHubConfig is sonar.devops-config for repositories on GitHub or
 // GitHub Enterprise: SonarQube decorates their pull requests through a
 // GitHub App configuration record whose API URL must be the repository's host.
-func (r *run) checkGitHubConfig(rs records, ev []Evidence) Finding {
+func (r *run) checkGitHubConfig(ctx context.Context, rs records, ev []Evidence) Finding {
 	gh := rs.of("github")
 	if len(gh) == 0 {
 		return Finding{Status: Fail,
@@ -36,10 +36,24 @@ func (r *run) checkGitHubConfig(rs records, ev []Evidence) Finding {
 	if len(matching) == 0 {
 		return Finding{Status: Fail,
 			Message:  fmt.Sprintf("No GitHub configuration record serves this repository's host (%s): %s. SonarQube would call the wrong GitHub.", uri, strings.Join(other, ", ")),
-			Remedy:   "In SonarQube, " + devopsPlace + " > GitHub: set the record's API URL to " + r.githubAPIHint() + " (GitHub Enterprise: https://<host>/api/v3), or add a record for that host.",
+			Remedy:   "In SonarQube, " + devopsPlace + " > GitHub: " + r.githubOtherHostRemedy(ctx),
 			Evidence: ev}
 	}
 	return Finding{Status: Pass, Message: fmt.Sprintf("GitHub configuration record %s serves %s.", strings.Join(matching, ", "), uri), Evidence: ev}
+}
+
+// githubOtherHostRemedy advises how to serve the repository's host when
+// every GitHub record serves another; editions with one record per platform
+// cannot add a second one.
+func (r *run) githubOtherHostRemedy(ctx context.Context) string {
+	set := "set the record's API URL to " + r.githubAPIHint() + " (GitHub Enterprise: https://<host>/api/v3)"
+	switch e := r.editionInfo(ctx); {
+	case oneRecordPerPlatform(e):
+		return "SonarQube " + e.Name() + " holds one GitHub record: " + set + " (every project bound to it then uses that host), or move to Enterprise Edition or higher, which holds several."
+	case e.MultipleRecords == sonar.Supported:
+		return "add a record for that host, or " + set + "."
+	}
+	return set + ", or, on Enterprise Edition and higher, add a record for that host."
 }
 
 func (r *run) githubAPIHint() string {
@@ -54,10 +68,12 @@ func (r *run) compareGitHubBinding(b *sonar.Binding, problems []mismatch, notes 
 	if p.RepoName == "" {
 		notes = append(notes, "BUILD_REPOSITORY_NAME is not set: the repository was not compared.")
 	} else if !strings.EqualFold(b.Repository, p.RepoName) {
-		problems = append(problems, mismatch{fmt.Sprintf("its repository is %q, while this pipeline builds %q", b.Repository, p.RepoName), true})
+		problems = append(problems, mismatch{text: fmt.Sprintf("its repository is %q, while this pipeline builds %q", b.Repository, p.RepoName), repoVar: true,
+			fix: "set the repository to " + p.RepoName, repoName: true})
 	}
 	if b.URL != "" && p.RepoURI != "" && !github.SameAPIHost(b.URL, p.RepoURI) {
-		problems = append(problems, mismatch{text: fmt.Sprintf("its record's API URL %s is not the host of %s", b.URL, p.RepoURI)})
+		problems = append(problems, mismatch{text: fmt.Sprintf("its record's API URL %s is not the host of %s", b.URL, p.RepoURI),
+			fix: "choose the GitHub configuration whose API URL is " + r.githubAPIHint() + " (see sonar.devops-config if there is none)"})
 	}
 	return problems, notes
 }

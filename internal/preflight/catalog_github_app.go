@@ -79,8 +79,8 @@ func (r *run) checkGitHubAppInstall(ctx context.Context, g *githubRun) Finding {
 
 // bindingGitHubRecord is the GitHub record the project's binding uses, or
 // the only GitHub record when the binding does not say.
-// partial reports that only the project's view of the records was readable,
-// which carries no App id.
+// partial reports that the records came from api/alm_settings/list (the
+// token lacks Administer System), which carries no App id.
 func (r *run) bindingGitHubRecord(ctx context.Context) (rec record, partial bool, err error) {
 	rs, err := r.getRecords(ctx)
 	if err != nil {
@@ -90,12 +90,12 @@ func (r *run) bindingGitHubRecord(ctx context.Context) (rec record, partial bool
 	if b, err := r.getBinding(ctx); err == nil && b.Alm == "github" {
 		for _, rec := range gh {
 			if rec.Key == b.Key {
-				return rec, rs.partial, nil
+				return rec, !rs.detailed(), nil
 			}
 		}
 	}
 	if len(gh) == 1 {
-		return gh[0], rs.partial, nil
+		return gh[0], !rs.detailed(), nil
 	}
-	return record{}, rs.partial, fmt.Errorf("no single GitHub record for this project")
+	return record{}, !rs.detailed(), fmt.Errorf("no single GitHub record for this project")
 }

@@ -24,6 +24,7 @@ const tokenExpiryWarning = 14 * 24 * time.Hour
 func (r *run) sonarChecks() []Check {
 	return []Check{
 		{ID: IDSonarServer, Title: "SonarQube server", Needs: []string{IDConfig}, Run: r.checkServer},
+		{ID: IDSonarEdition, Title: "SonarQube edition", Needs: []string{IDSonarServer}, Run: r.checkEdition},
 		{ID: IDSonarToken, Title: "SonarQube token", Needs: []string{IDSonarServer}, Run: r.checkToken},
 		{ID: IDSonarBaseURL, Title: "Server base URL", Needs: []string{IDSonarToken}, Run: r.checkBaseURL},
 		{ID: IDSonarDevOps, Title: "DevOps Platform configuration", Needs: []string{IDSonarToken}, Run: r.checkDevOpsConfig},
@@ -160,7 +161,7 @@ func (r *run) checkToken(ctx context.Context) Finding {
 	if userErr != nil && sonar.IsUnauthorized(userErr) || validErr == nil && !valid {
 		f := Finding{Status: Fail,
 			Message: "SonarQube rejected the token (api/authentication/validate says valid=false, or the API answered 401): it is expired, revoked, mistyped, or was generated on another SonarQube server.",
-			Remedy:  "Generate a new user token in SonarQube (My Account > Security > Generate Tokens, type User Token) and put it in the SonarQube service connection's Token field (Project settings > Service connections)."}
+			Remedy:  "Generate a new user token in SonarQube (My Account > Security > Generate Tokens, type User Token) and put it in " + r.tokenPlace() + "."}
 		f.Evidence = append(f.Evidence, evidenceOf(userErr)...)
 		return f
 	}
@@ -173,7 +174,7 @@ func (r *run) checkToken(ctx context.Context) Finding {
 	if !user.IsLoggedIn {
 		return Finding{Status: Fail,
 			Message:  "The token was not recognised: SonarQube answered as an anonymous user. api/authentication/validate still says valid=true because this server does not force authentication (sonar.forceAuthentication=false), which hides bad tokens.",
-			Remedy:   "Generate a new user token (My Account > Security) and put it in the service connection's Token field. Consider enabling Administration > Configuration > General Settings > Security > Force user authentication.",
+			Remedy:   "Generate a new user token (My Account > Security) and put it in " + r.tokenPlace() + ". Consider enabling Administration > Configuration > General Settings > Security > Force user authentication.",
 			Evidence: []Evidence{{Request: "GET " + r.cfg.SonarURL + "/api/users/current", Status: 200, Message: "isLoggedIn=false"}}}
 	}
 	f := Finding{Status: Pass, Message: fmt.Sprintf("The token is accepted; it belongs to %s.", user.Login)}
@@ -185,7 +186,7 @@ func (r *run) checkToken(ctx context.Context) Finding {
 		if left < tokenExpiryWarning {
 			f.Status = Warn
 			f.Message = fmt.Sprintf("The token is accepted but expires on %s (%s).", user.TokenExpiration.UTC().Format("2006-01-02 15:04 MST"), humanDays(left))
-			f.Remedy = "Generate a new user token before then (My Account > Security) and update the SonarQube service connection's Token field."
+			f.Remedy = "Generate a new user token before then (My Account > Security) and put it in " + r.tokenPlace() + "."
 		} else {
 			f.Notes = append(f.Notes, "The token expires on "+user.TokenExpiration.UTC().Format("2006-01-02")+".")
 		}
@@ -209,6 +210,23 @@ func (r *run) checkToken(ctx context.Context) Finding {
 	return f
 }
 
+// tokenPlace names where the token this run used came from, for a remedy
+// that says where to put a new one.
+func (r *run) tokenPlace() string {
+	src := r.cfg.Sources["SONAR_TOKEN"]
+	switch {
+	case strings.HasPrefix(src, "ENDPOINT_AUTH_PARAMETER_"):
+		return "the SonarQube service connection's Token field (Project settings > Service connections)"
+	case src == "SONAR_TOKEN" && r.cfg.Pipeline.InPipeline:
+		return "the SONAR_TOKEN variable this pipeline sets (as a secret variable, or from a variable group or key vault)"
+	case src == "SONAR_TOKEN":
+		return "the SONAR_TOKEN environment variable"
+	case src != "":
+		return src
+	}
+	return "the SonarQube service connection's Token field, or SONAR_TOKEN outside a task"
+}
+
 func humanDays(d time.Duration) string {
 	switch days := int(d.Hours() / 24); {
 	case d <= 0:
@@ -224,33 +242,119 @@ func humanDays(d time.Duration) string {
 
 const baseURLPlace = "Administration > Configuration > General Settings > General > Server base URL"
 
+// checkBaseURL judges the server base URL SonarQube really uses. Values
+// from sonar.properties, the environment (SONAR_CORE_SERVERBASEURL) or -D
+// override the UI's, and api/settings/values shows only the UI (database)
+// layer (ValuesAction.java); api/system/info, which needs Administer System,
+// shows the effective value (SettingsSection.java). So with Administer
+// System the effective value is judged; without it, an unset or bad UI value
+// is only a warning, for sonar.properties may set or override it unseen.
 func (r *run) checkBaseURL(ctx context.Context) Finding {
-	const key = "sonar.core.serverBaseURL"
-	v, set, err := r.sonar.Setting(ctx, key)
-	if err != nil {
-		return r.sonarFailure(err, "read the server base URL (api/settings/values)")
+	const key = sonar.KeyServerBaseURL
+	var (
+		wg       sync.WaitGroup
+		info     sonar.SystemSettings
+		infoErr  error
+		askInfo  bool
+		adminWho string
+	)
+	if u, err := r.getAdminUser(ctx); err == nil && u.HasGlobal(sonar.PermAdmin) {
+		askInfo, adminWho = true, u.Login
+		goSafe(&wg, func() { info, infoErr = r.sonarAdmin.SystemInfoSettings(ctx) }, func() { infoErr = errPanicked })
 	}
-	ev := []Evidence{{Request: "GET " + r.cfg.SonarURL + "/api/settings/values?keys=" + key, Status: 200}}
-	if !set || strings.TrimSpace(v) == "" {
-		return Finding{Status: Fail,
-			Message:  "The server base URL (sonar.core.serverBaseURL) is not set in SonarQube's settings. Without it SonarQube cannot build links to itself: pull-request decoration, quality-gate status links and e-mails break or point nowhere. (A value given only in sonar.properties or the server's environment is invisible to the Web API, so it could not be verified.)",
-			Remedy:   "In SonarQube, set " + baseURLPlace + " to the address users and Azure DevOps reach SonarQube at (e.g. " + r.cfg.SonarURL + "). If it is already set in sonar.properties or the environment, set the same value in the UI too, so that it can be verified here.",
-			Evidence: ev}
+	ui, uiSet, uiErr := r.sonar.Setting(ctx, key)
+	wg.Wait()
+	uiSet = uiSet && strings.TrimSpace(ui) != ""
+
+	var ev []Evidence
+	if uiErr == nil {
+		msg := "not set"
+		if uiSet {
+			msg = ui
+		}
+		ev = append(ev, Evidence{Request: "GET " + r.cfg.SonarURL + "/api/settings/values?keys=" + key, Status: 200, Message: "UI value: " + msg})
 	}
+	if askInfo && infoErr == nil {
+		eff, set := info.BaseURL()
+		msg := "effective value: not set"
+		if set {
+			msg = "effective value: " + eff
+		}
+		ev = append(ev, Evidence{Request: "GET " + r.cfg.SonarURL + "/api/system/info", Status: 200, Message: msg})
+		return r.judgeEffectiveBaseURL(info, ui, uiSet, uiErr == nil, ev)
+	}
+	if uiErr != nil {
+		return r.sonarFailure(uiErr, "read the server base URL (api/settings/values)")
+	}
+
+	// Only the UI layer is visible.
+	var notes []string
+	why := "this token lacks Administer System, which api/system/info needs"
+	if askInfo {
+		why = fmt.Sprintf("api/system/info could not be read with %s's token (%s)", adminWho, oneLineErr(infoErr))
+		ev = append(ev, evidenceOf(infoErr)...)
+	}
+	twoWays := "Either set " + baseURLPlace + " to the address users and Azure DevOps reach SonarQube at (e.g. " + r.cfg.SonarURL + "), or, if it is set in sonar.properties or SONAR_CORE_SERVERBASEURL, give an adminToken (a user token of an account with Administer System, in a secret variable) so that the value SonarQube uses can be read."
+	if !uiSet {
+		return Finding{Status: Warn, Evidence: ev,
+			Message: "Could not verify the server base URL (sonar.core.serverBaseURL): it is not set in SonarQube's UI settings, and a value from sonar.properties or the server's environment cannot be seen (" + why + "). If it is unset everywhere, pull-request decoration, quality-gate links and e-mails point nowhere.",
+			Remedy:  twoWays}
+	}
+	f := r.judgeBaseURL(ui)
+	f.Evidence = ev
+	if f.Status == Fail {
+		// Not known to be the effective value: sonar.properties may override it.
+		f.Status = Warn
+		f.Message += " (This is the UI's value; a value in sonar.properties or the environment would override it and cannot be seen: " + why + ".)"
+		f.Remedy += " If sonar.properties or SONAR_CORE_SERVERBASEURL sets a correct value, give an adminToken so that it can be verified."
+		return f
+	}
+	notes = append(notes, "Read from the UI settings; a value in sonar.properties or the environment would override it and cannot be seen ("+why+").")
+	f.Notes = append(f.Notes, notes...)
+	return f
+}
+
+// judgeEffectiveBaseURL judges the value SonarQube uses (api/system/info),
+// naming the UI's value when the two layers differ.
+func (r *run) judgeEffectiveBaseURL(info sonar.SystemSettings, ui string, uiSet, uiKnown bool, ev []Evidence) Finding {
+	eff, set := info.BaseURL()
+	if !set {
+		return Finding{Status: Fail, Evidence: ev,
+			Message: fmt.Sprintf("The server base URL (sonar.core.serverBaseURL) is not set, neither in the UI nor in sonar.properties or the server's environment, so SonarQube builds its links from %s: pull-request decoration, quality-gate status links and e-mails point at an address no one else can open.", info.FallbackBaseURL()),
+			Remedy:  "In SonarQube, set " + baseURLPlace + " to the address users and Azure DevOps reach SonarQube at (e.g. " + r.cfg.SonarURL + "), or set sonar.core.serverBaseURL in sonar.properties (SONAR_CORE_SERVERBASEURL in a container) and restart."}
+	}
+	f := r.judgeBaseURL(eff)
+	f.Evidence = ev
+	fromSystem := false
+	switch {
+	case uiKnown && !uiSet:
+		fromSystem = true
+		f.Notes = append(f.Notes, "The value comes from sonar.properties, the environment or -D: the UI shows no value, which is expected.")
+	case uiKnown && strings.TrimRight(strings.TrimSpace(ui), "/") != strings.TrimRight(strings.TrimSpace(eff), "/"):
+		fromSystem = true
+		f.Notes = append(f.Notes, fmt.Sprintf("The UI shows %s, but a value from sonar.properties, the environment or -D (%s) overrides it: SonarQube uses %s, and changing the UI value has no effect.", ui, eff, eff))
+	}
+	if fromSystem && f.Remedy != "" {
+		f.Remedy = "Correct sonar.core.serverBaseURL where it is set (sonar.properties, SONAR_CORE_SERVERBASEURL in a container, or a -D option) to the address users and Azure DevOps reach SonarQube at (e.g. " + r.cfg.SonarURL + "), then restart SonarQube: that value overrides the UI's."
+	}
+	return f
+}
+
+// judgeBaseURL judges one base URL value: relative, loopback, another host
+// than the pipeline's.
+func (r *run) judgeBaseURL(v string) Finding {
 	u, err := url.Parse(strings.TrimSpace(v))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Finding{Status: Fail,
-			Message:  fmt.Sprintf("The server base URL %q is not an absolute http(s) URL, so links SonarQube builds to itself are broken.", v),
-			Remedy:   "Set " + baseURLPlace + " to an absolute URL such as https://sonarqube.example.com.",
-			Evidence: ev}
+			Message: fmt.Sprintf("The server base URL %q is not an absolute http(s) URL, so links SonarQube builds to itself are broken.", v),
+			Remedy:  "Set " + baseURLPlace + " to an absolute URL such as https://sonarqube.example.com."}
 	}
 	if isLoopback(u.Hostname()) {
 		return Finding{Status: Fail,
-			Message:  fmt.Sprintf("The server base URL %s points at the SonarQube machine itself (%s): links in pull requests will not open for anyone else.", v, u.Hostname()),
-			Remedy:   "Set " + baseURLPlace + " to the public address of SonarQube, the one users reach (e.g. " + r.cfg.SonarURL + ").",
-			Evidence: ev}
+			Message: fmt.Sprintf("The server base URL %s points at the SonarQube machine itself (%s): links in pull requests will not open for anyone else.", v, u.Hostname()),
+			Remedy:  "Set " + baseURLPlace + " to the public address of SonarQube, the one users reach (e.g. " + r.cfg.SonarURL + ")."}
 	}
-	f := Finding{Status: Pass, Message: fmt.Sprintf("The server base URL is %s.", v), Evidence: ev}
+	f := Finding{Status: Pass, Message: fmt.Sprintf("The server base URL is %s.", v)}
 	if pu, err := url.Parse(r.cfg.SonarURL); err == nil && !strings.EqualFold(pu.Hostname(), u.Hostname()) {
 		f.Status = Warn
 		f.Message = fmt.Sprintf("The server base URL is %s, but this pipeline reaches SonarQube at %s: links in pull requests use the base URL's host (%s).", v, r.cfg.SonarURL, u.Hostname())

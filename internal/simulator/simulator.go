@@ -133,7 +133,7 @@ func Start(sc Scenario, opts Options) (*Servers, error) {
 	}
 	s := &Servers{
 		Scenario:   sc,
-		Token:      "squ_" + randHex(20),
+		Token:      tokenPrefix(sc.Sonar.TokenKind) + randHex(20),
 		AdminToken: "squ_" + randHex(20),
 		PAT:        randPAT(),
 		JobToken:   randJobToken(),
@@ -267,6 +267,17 @@ func (s *Servers) Getenv() func(string) string {
 func (s *Servers) Serve(ctx context.Context) {
 	<-ctx.Done()
 	s.Close()
+}
+
+// tokenPrefix is the prefix SonarQube (9.5+) gives a token of that kind.
+func tokenPrefix(kind string) string {
+	switch kind {
+	case "global-analysis":
+		return "sqa_"
+	case "project-analysis":
+		return "sqp_"
+	}
+	return "squ_"
 }
 
 func randHex(n int) string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"reflect"
 	"sort"
 	"strconv"
@@ -46,9 +47,35 @@ type Sonar struct {
 	// already expired, which SonarQube treats as an unknown token.
 	TokenExpiresIn time.Duration
 
-	// BaseURL is sonar.core.serverBaseURL; "" is unset. "{{sonar}}" is
+	// TokenKind is the kind of the main token (Servers.Token gets its
+	// prefix): "" a user token (squ_), "global-analysis" (sqa_) or
+	// "project-analysis" (sqp_), whose permissions TokenUserSession cuts
+	// down whatever the user may do.
+	TokenKind string
+
+	// Edition is what api/navigation/global names: "" is "developer" (the
+	// healthy default, which analyses pull requests), "community",
+	// "enterprise", "datacenter", or "none" (the edition provider says
+	// nothing and the field is absent).
+	Edition string
+	// BranchPlugin: a third-party plugin adds branch-support to a
+	// Community server (its feature carries the name the UI looks for).
+	BranchPlugin bool
+	// InternalAPIsBlocked is a reverse proxy that lets SonarQube's
+	// documented web services through but refuses the internal ones the UI
+	// uses (api/navigation/*, api/features/*) with its own 403 page.
+	InternalAPIsBlocked bool
+
+	// BaseURL is sonar.core.serverBaseURL set in the UI (the database
+	// layer, which api/settings/values shows); "" is unset. "{{sonar}}" is
 	// replaced by the simulator's own URL.
 	BaseURL string
+	// SystemBaseURL is sonar.core.serverBaseURL given in sonar.properties,
+	// the environment (SONAR_CORE_SERVERBASEURL) or -D: the system layer,
+	// which overrides the UI's value and only api/system/info shows
+	// (ThreadLocalSettings: system settings have precedence). "{{sonar}}"
+	// is replaced as in BaseURL.
+	SystemBaseURL string
 
 	AzureRecords  []SonarAlmRecord
 	GitHubRecords []SonarAlmRecord
@@ -76,11 +103,16 @@ type Sonar struct {
 
 // SonarAlmRecord is a DevOps Platform configuration record.
 type SonarAlmRecord struct {
-	Key             string
-	URL             string
-	AppID           string // GitHub
-	ClientID        string // GitHub
-	ValidationError string // alm_settings/validate answers 400 with it; "" is 204
+	Key string
+	// URL is the record's URL as stored; "" for an Azure DevOps record made
+	// before SonarQube 8.6, which had none.
+	URL      string
+	AppID    string // GitHub
+	ClientID string // GitHub
+	// ValidationError is what alm_settings/validate answers with 400 once
+	// SonarQube's own handling of the record (see validateSetting) let the
+	// call reach the platform; "" is 204.
+	ValidationError string
 }
 
 // SonarBinding is a project's DevOps Platform binding. For Azure DevOps,
@@ -93,7 +125,7 @@ type SonarBinding struct {
 	URL                      string // "" takes the record's URL
 	Monorepo                 bool
 	SummaryCommentEnabled    *bool // GitHub/GitLab; nil is true
-	InlineAnnotationsEnabled *bool // Azure, 2025.1+; nil is false
+	InlineAnnotationsEnabled *bool // Azure, 2025.1+; nil is true (as the 2025.1 migration sets existing bindings)
 }
 
 // HealthySonar is a SonarQube ready for Azure DevOps pull-request analysis
@@ -102,6 +134,7 @@ func HealthySonar() Sonar {
 	return Sonar{
 		Version: DefaultSonarVersion,
 		Status:  "UP",
+		Edition: "developer",
 		BaseURL: "https://" + SonarHost,
 		AzureRecords: []SonarAlmRecord{
 			{Key: defaultAlmKey, URL: defaultOrgURL},
@@ -151,7 +184,33 @@ type simUser struct {
 	admin        bool // Administer System
 	projectAdmin bool // Administer on the project
 	expires      time.Time
+	// analysis is the kind of an analysis token ("global-analysis",
+	// "project-analysis"); "" is a user token. TokenUserSession gives a
+	// global analysis token only Execute Analysis and Create Projects and
+	// no project permission, a project analysis token no global permission
+	// and only Execute Analysis on its project.
+	analysis string
 }
+
+// globalPerms is the permissions.global array of api/users/current.
+func (u *simUser) globalPerms() []string {
+	switch {
+	case u.analysis == "project-analysis":
+		return []string{}
+	case u.analysis == "global-analysis", !u.admin:
+		return []string{"provisioning", "scan"}
+	}
+	return []string{"admin", "gateadmin", "profileadmin", "provisioning", "scan"}
+}
+
+// canProvision is Create Projects: every simulated user has it, and so
+// their global analysis tokens; a project analysis token never.
+func (u *simUser) canProvision() bool { return u != nil && u.analysis != "project-analysis" }
+
+// canBrowse is Browse on the (public) project: anyone, except an analysis
+// token, whose TokenUserSession grants no Browse through
+// hasEntityUuidPermission.
+func (u *simUser) canBrowse() bool { return u == nil || u.analysis == "" }
 
 func (h *sonarSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
@@ -168,6 +227,10 @@ func (h *sonarSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if h.cfg.HTMLInsteadOfJSON {
 		signInPage(w)
+		return
+	}
+	if h.cfg.InternalAPIsBlocked && (strings.HasPrefix(path, "/api/navigation/") || strings.HasPrefix(path, "/api/features/")) {
+		proxyForbidden(w)
 		return
 	}
 	if h.cfg.Status != "UP" && path != "/api/system/status" && path != "/api/server/version" {
@@ -233,6 +296,9 @@ func (h *sonarSim) actions() map[string]sonarAction {
 		"/api/alm_settings/list":             h.list,
 		"/api/alm_settings/get_binding":      h.getBinding,
 		"/api/alm_settings/validate":         h.validateSetting,
+		"/api/navigation/global":             h.navigationGlobal,
+		"/api/features/list":                 h.featuresList,
+		"/api/system/info":                   h.systemInfo,
 	}
 }
 
@@ -267,8 +333,12 @@ func (h *sonarSim) authenticate(r *http.Request) (user *simUser, authFailed bool
 	case token == h.s.AdminToken && token != "":
 		return &simUser{login: "admin", name: "Administrator", admin: true, projectAdmin: true}, false
 	case token == h.s.Token && token != "" && !h.cfg.TokenRejected && h.cfg.TokenExpiresIn >= 0:
-		u := &simUser{login: "ci-bot", name: "CI Bot", admin: !h.cfg.UserNotAdmin}
+		u := &simUser{login: "ci-bot", name: "CI Bot", admin: !h.cfg.UserNotAdmin, analysis: h.cfg.TokenKind}
 		u.projectAdmin = u.admin || h.cfg.UserIsProjectAdmin
+		if u.analysis != "" {
+			// TokenUserSession: whatever the user may do, the token may not.
+			u.admin, u.projectAdmin = false, false
+		}
 		if h.cfg.TokenExpiresIn > 0 {
 			u.expires = h.s.Now().Add(h.cfg.TokenExpiresIn).Truncate(time.Second)
 		}
@@ -323,10 +393,9 @@ func (h *sonarSim) currentUser(w http.ResponseWriter, _ *http.Request, user *sim
 		}{false, []string{}, []string{}, perms{[]string{}}, map[string]bool{}})
 		return
 	}
-	global := []string{"provisioning", "scan"}
+	global := user.globalPerms()
 	groups := []string{"sonar-users"}
 	if user.admin {
-		global = []string{"admin", "gateadmin", "profileadmin", "provisioning", "scan"}
 		groups = []string{"sonar-administrators", "sonar-users"}
 	}
 	writeJSON(w, http.StatusOK, struct {
@@ -441,10 +510,12 @@ func (h *sonarSim) list(w http.ResponseWriter, r *http.Request, user *simUser, _
 			writeErrors(w, http.StatusForbidden, msgInsufficientPrivileges)
 			return
 		}
-	} else if user == nil { // Create Projects; every simulated user has it
+	} else if !user.canProvision() { // Create Projects
 		writeErrors(w, http.StatusForbidden, msgInsufficientPrivileges)
 		return
 	}
+	// Every record, with or without project (ListAction.java:
+	// almSettingDao().selectAll); url only when the record has one.
 	type entry struct {
 		Key string `json:"key"`
 		Alm string `json:"alm"`
@@ -478,8 +549,9 @@ func (h *sonarSim) getBinding(w http.ResponseWriter, r *http.Request, user *simU
 	if !ok {
 		return
 	}
-	// 'Administer' up to 10.0, 'Browse' from 10.1 (public project: everyone).
-	if !h.versionAtLeast(10, 1) && (user == nil || !user.projectAdmin) {
+	// 'Administer' up to 10.0, 'Browse' from 10.1 (public project: everyone
+	// but analysis tokens, TokenUserSession.hasEntityUuidPermission).
+	if !h.versionAtLeast(10, 1) && (user == nil || !user.projectAdmin) || !user.canBrowse() {
 		writeErrors(w, http.StatusForbidden, msgInsufficientPrivileges)
 		return
 	}
@@ -530,8 +602,10 @@ func (h *sonarSim) getBinding(w http.ResponseWriter, r *http.Request, user *simU
 		if h.versionAtLeast(2025, 1) {
 			out.InlineAnnotationsEnabled = b.InlineAnnotationsEnabled
 			if out.InlineAnnotationsEnabled == nil {
-				f := false
-				out.InlineAnnotationsEnabled = &f
+				// Migration 2025_01_010 (PopulateInlineAnnotationsEnabledColumnForAzure)
+				// sets every existing Azure binding to true.
+				t := true
+				out.InlineAnnotationsEnabled = &t
 			}
 		}
 	}
@@ -562,6 +636,12 @@ func (h *sonarSim) validateSetting(w http.ResponseWriter, r *http.Request, user 
 		writeErrors(w, http.StatusNotFound, fmt.Sprintf("DevOps Platform setting with key '%s' cannot be found", key))
 		return
 	}
+	if h.isAzure(key) {
+		if status, msg := h.azureRecordURLAnswer(rec.URL); status != 0 {
+			writeErrors(w, status, msg)
+			return
+		}
+	}
 	msg := rec.ValidationError
 	if m, ok := h.cfg.ValidationError[key]; ok {
 		msg = m
@@ -571,6 +651,59 @@ func (h *sonarSim) validateSetting(w http.ResponseWriter, r *http.Request, user 
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// msgInvalidAzure is AzureDevOpsValidator's one answer to every failure.
+const msgInvalidAzure = "Invalid Azure URL or Personal Access Token"
+
+// azureRecordURLAnswer is what SonarQube makes of an Azure DevOps record's
+// URL before Azure DevOps is asked anything; status 0 means the call goes
+// out and the platform's answer (ValidationError) decides.
+//   - No URL (records made before 8.6): AzureDevOpsValidator.validate calls
+//     requireNonNull(dto.getUrl()); the NullPointerException is no
+//     IllegalArgumentException, so WebServiceEngine answers its generic 500.
+//   - 2025.1+ (AzureDevOpsHttpClient built on HttpUrl.parse): an unparsable
+//     URL (no scheme) is requireNonNull(null, "Invalid Azure DevOps server
+//     URL"), a 500 too; earlier versions format the URL into a string and
+//     OkHttp's Request.Builder.url refuses it with an
+//     IllegalArgumentException, which the validator turns into its 400.
+//   - 2025.1+ builds its client with setFollowRedirects(false): http:// to
+//     Azure DevOps Services, which answers plain HTTP with a redirect to
+//     https, is a non-2xx answer, so the 400. Earlier versions follow the
+//     redirect; OkHttp then drops the Authorization header (the scheme
+//     changes) and Azure DevOps answers anonymously with a redirect to its
+//     sign-in page, a 200 that checkPAT's isSuccessful() accepts, so
+//     validate passes (an inference from the code: no test covers it).
+func (h *sonarSim) azureRecordURLAnswer(raw string) (int, string) {
+	if strings.TrimSpace(raw) == "" {
+		return http.StatusInternalServerError, msgGenericError
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	parsable := err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	modern := h.versionAtLeast(2025, 1)
+	switch {
+	case !parsable && modern:
+		return http.StatusInternalServerError, msgGenericError
+	case !parsable:
+		return http.StatusBadRequest, msgInvalidAzure
+	case modern && u.Scheme == "http" && isAzureServicesHost(u.Hostname()):
+		return http.StatusBadRequest, msgInvalidAzure
+	}
+	return 0, ""
+}
+
+func isAzureServicesHost(host string) bool {
+	h := strings.ToLower(host)
+	return h == "dev.azure.com" || strings.HasSuffix(h, ".visualstudio.com")
+}
+
+func (h *sonarSim) isAzure(key string) bool {
+	for _, rec := range h.cfg.AzureRecords {
+		if rec.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

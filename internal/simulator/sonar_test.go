@@ -152,6 +152,9 @@ func TestSonarHandler(t *testing.T) {
 		// api/alm_settings/get_binding.
 		{name: "binding", target: "/api/alm_settings/get_binding?project=fabrikam-web-app", auth: user, status: 200, body: bindingJSON},
 		{name: "binding 2025.1", edit: func(s *Sonar) { s.Version = "2025.1.0.102418" }, target: "/api/alm_settings/get_binding?project=fabrikam-web-app", auth: user, status: 200,
+			body: strings.TrimSuffix(bindingJSON, "}") + `,"inlineAnnotationsEnabled":true}`},
+		{name: "binding 2025.1, annotations off", edit: func(s *Sonar) { s.Version = "2025.1.0.102418"; f := false; s.Binding.InlineAnnotationsEnabled = &f },
+			target: "/api/alm_settings/get_binding?project=fabrikam-web-app", auth: user, status: 200,
 			body: strings.TrimSuffix(bindingJSON, "}") + `,"inlineAnnotationsEnabled":false}`},
 		{name: "binding browse is enough on 10.1+", edit: func(s *Sonar) { s.UserNotAdmin = true }, target: "/api/alm_settings/get_binding?project=fabrikam-web-app", auth: user, status: 200, body: bindingJSON},
 		{name: "binding needs administer on 9.9", edit: func(s *Sonar) { s.UserNotAdmin = true; s.Version = "9.9.8.100196" },
@@ -195,6 +198,66 @@ func TestSonarHandler(t *testing.T) {
 		{name: "not an api url", target: "/projects", status: 404, match: `HTTP Status 404`, ctype: "text/html;charset=utf-8"},
 		{name: "sign-in page instead of JSON", edit: func(s *Sonar) { s.HTMLInsteadOfJSON = true }, target: "/api/system/status", status: 200,
 			match: `<title>\s*Sign in to your account\s*</title>`, ctype: "text/html; charset=utf-8"},
+
+		// Token kinds (TokenUserSession): analysis tokens lose what the user has.
+		{name: "global analysis token's permissions", edit: func(s *Sonar) { s.TokenKind = "global-analysis" }, target: "/api/users/current", auth: user, status: 200,
+			match: `"permissions":\{"global":\["provisioning","scan"\]\}`},
+		{name: "project analysis token's permissions", edit: func(s *Sonar) { s.TokenKind = "project-analysis" }, target: "/api/users/current", auth: user, status: 200,
+			match: `"permissions":\{"global":\[\]\}`},
+		{name: "analysis token cannot read the binding", edit: func(s *Sonar) { s.TokenKind = "global-analysis" }, target: "/api/alm_settings/get_binding?project=fabrikam-web-app", auth: user, status: 403, body: errInsufficient},
+		{name: "analysis token cannot list definitions", edit: func(s *Sonar) { s.TokenKind = "project-analysis" }, target: "/api/alm_settings/list_definitions", auth: user, status: 403, body: errInsufficient},
+		{name: "analysis token cannot validate", edit: func(s *Sonar) { s.TokenKind = "global-analysis" }, target: "/api/alm_settings/validate?key=ado", auth: user, status: 403, body: errInsufficient},
+		{name: "analysis token cannot list for a project", edit: func(s *Sonar) { s.TokenKind = "global-analysis" }, target: "/api/alm_settings/list?project=fabrikam-web-app", auth: user, status: 403, body: errInsufficient},
+		{name: "global analysis token may list every record", edit: func(s *Sonar) { s.TokenKind = "global-analysis" }, target: "/api/alm_settings/list", auth: user, status: 200,
+			body: `{"almSettings":[{"key":"ado","alm":"azure","url":"https://dev.azure.com/contoso"}]}`},
+		{name: "project analysis token may not list", edit: func(s *Sonar) { s.TokenKind = "project-analysis" }, target: "/api/alm_settings/list", auth: user, status: 403, body: errInsufficient},
+		{name: "list without project, not admin", edit: func(s *Sonar) { s.UserNotAdmin = true }, target: "/api/alm_settings/list", auth: user, status: 200, match: `"key":"ado"`},
+
+		// Records without URL (before 8.6) and how validate treats record URLs.
+		{name: "record without url", edit: func(s *Sonar) { s.AzureRecords[0].URL = "" }, target: "/api/alm_settings/list_definitions", auth: user, status: 200,
+			body: `{"github":[],"azure":[{"key":"ado"}],"bitbucket":[],"gitlab":[],"bitbucketcloud":[]}`},
+		{name: "list record without url", edit: func(s *Sonar) { s.AzureRecords[0].URL = "" }, target: "/api/alm_settings/list?project=fabrikam-web-app", auth: user, status: 200,
+			body: `{"almSettings":[{"key":"ado","alm":"azure"}]}`},
+		{name: "validate record without url", edit: func(s *Sonar) { s.AzureRecords[0].URL = "" }, target: "/api/alm_settings/validate?key=ado", auth: user, status: 500,
+			body: `{"errors":[{"msg":"An error has occurred. Please contact your administrator"}]}`},
+		{name: "validate no scheme on 2025", edit: func(s *Sonar) { s.Version = "2025.1.0.102418"; s.AzureRecords[0].URL = "dev.azure.com/contoso" }, target: "/api/alm_settings/validate?key=ado", auth: user, status: 500,
+			body: `{"errors":[{"msg":"An error has occurred. Please contact your administrator"}]}`},
+		{name: "validate no scheme on 10.7", edit: func(s *Sonar) { s.AzureRecords[0].URL = "dev.azure.com/contoso" }, target: "/api/alm_settings/validate?key=ado", auth: user, status: 400,
+			body: `{"errors":[{"msg":"Invalid Azure URL or Personal Access Token"}]}`},
+		{name: "validate http on 2025", edit: func(s *Sonar) { s.Version = "2025.3.0.108892"; s.AzureRecords[0].URL = "http://dev.azure.com/contoso" }, target: "/api/alm_settings/validate?key=ado", auth: user, status: 400,
+			body: `{"errors":[{"msg":"Invalid Azure URL or Personal Access Token"}]}`},
+		{name: "validate http on 10.7 follows the redirect", edit: func(s *Sonar) { s.AzureRecords[0].URL = "http://dev.azure.com/contoso" }, target: "/api/alm_settings/validate?key=ado", auth: user, status: 204, body: "", ctype: "-"},
+		{name: "validate http to a server on 2025", edit: func(s *Sonar) {
+			s.Version = "2025.3.0.108892"
+			s.AzureRecords[0].URL = "http://tfs.contoso.example/tfs/DefaultCollection"
+		}, target: "/api/alm_settings/validate?key=ado", auth: user, status: 204, body: "", ctype: "-"},
+
+		// api/navigation/global and api/features/list.
+		{name: "navigation 10.7", target: "/api/navigation/global", auth: user, status: 200,
+			body: `{"canAdmin":true,"edition":"developer","globalPages":[],"instanceUsesDefaultAdminCredentials":false,"needIssueSync":false,"productionDatabase":true,"qualifiers":["TRK"],"settings":{"sonar.updatecenter.activate":"true"},"standalone":true,"version":"10.7","versionEOL":"2026-07-01"}`},
+		{name: "navigation 9.9 community", edit: func(s *Sonar) { s.Version = "9.9.8.100196"; s.Edition = "community"; s.UserNotAdmin = true }, target: "/api/navigation/global", auth: user, status: 200,
+			body: `{"branchesEnabled":false,"canAdmin":false,"edition":"community","globalPages":[],"multipleAlmEnabled":false,"needIssueSync":false,"productionDatabase":true,"qualifiers":["TRK"],"settings":{"sonar.updatecenter.activate":"true"},"standalone":true,"version":"9.9.8"}`},
+		{name: "navigation without edition", edit: func(s *Sonar) { s.Edition = "none" }, target: "/api/navigation/global", auth: user, status: 200, match: `^\{"canAdmin":true,"globalPages"`},
+		{name: "navigation needs a session when forced", target: "/api/navigation/global", status: 401, body: "", ctype: "-"},
+		{name: "navigation blocked by a proxy", edit: func(s *Sonar) { s.InternalAPIsBlocked = true }, target: "/api/navigation/global", auth: user, status: 403, match: `403 Forbidden`, ctype: "text/html"},
+		{name: "features developer", target: "/api/features/list", auth: user, status: 200, body: `["branch-support"]`},
+		{name: "features enterprise", edit: func(s *Sonar) { s.Edition = "enterprise" }, target: "/api/features/list", auth: user, status: 200, body: `["branch-support","multiple-alm","monorepo"]`},
+		{name: "features community", edit: func(s *Sonar) { s.Edition = "community" }, target: "/api/features/list", auth: user, status: 200, body: `[]`},
+		{name: "features community with a branch plugin", edit: func(s *Sonar) { s.Edition = "community"; s.BranchPlugin = true }, target: "/api/features/list", auth: user, status: 200, body: `["branch-support"]`},
+		{name: "features before 9.6", edit: func(s *Sonar) { s.Version = "9.5.0.56709" }, target: "/api/features/list", auth: user, status: 404, body: `{"errors":[{"msg":"Unknown url : /api/features/list"}]}`},
+
+		// api/system/info: the effective settings, for administrators.
+		{name: "system info", target: "/api/system/info", auth: user, status: 200, match: `"Settings":\{[^}]*"sonar.core.serverBaseURL":"https://sonar.contoso.example"`},
+		{name: "system info, value from sonar.properties", edit: func(s *Sonar) {
+			s.BaseURL = "http://localhost:9000"
+			s.SystemBaseURL = " https://sonar.contoso.example "
+		}, target: "/api/system/info", auth: user, status: 200,
+			match: `"Settings":\{[^}]*"sonar.core.serverBaseURL":"https://sonar.contoso.example"`},
+		{name: "system info, unset", edit: func(s *Sonar) { s.BaseURL = "" }, target: "/api/system/info", auth: user, status: 200, match: `"Settings":\{"sonar.core.id":"[^"]+","sonar.core.startTime"`},
+		{name: "settings/values never shows the system layer", edit: func(s *Sonar) { s.BaseURL = ""; s.SystemBaseURL = "https://sonar.contoso.example" },
+			target: "/api/settings/values?keys=sonar.core.serverBaseURL", auth: user, status: 200, body: `{"settings":[],"setSecuredSettings":[]}`},
+		{name: "system info needs admin", edit: func(s *Sonar) { s.UserNotAdmin = true }, target: "/api/system/info", auth: user, status: 403, body: errInsufficient},
+		{name: "system info with the admin token", edit: func(s *Sonar) { s.UserNotAdmin = true }, target: "/api/system/info", auth: admin, status: 200, match: `"Edition":"Developer"`},
 
 		// A scenario about another service leaves Sonar zero: healthy.
 		{name: "zero Sonar is healthy", edit: func(s *Sonar) { *s = Sonar{} }, target: "/api/alm_settings/get_binding?project=fabrikam-web-app", auth: user, status: 200, body: bindingJSON},
@@ -304,6 +367,53 @@ func TestSonarClientAgainstSimulator(t *testing.T) {
 		if err := c.ValidateSetting(ctx, defaultAlmKey); err != nil {
 			t.Errorf("ValidateSetting: %v", err)
 		}
+		nav, err := c.Navigation(ctx)
+		if err != nil || nav.Edition != "developer" || nav.BranchesEnabled != nil {
+			t.Errorf("Navigation: %+v, %v", nav, err)
+		}
+		f, err := c.Features(ctx)
+		if err != nil {
+			t.Fatalf("Features: %v", err)
+		}
+		v, _ := sonar.ParseVersion(st.Version)
+		if e := sonar.DetermineEdition(nav, f, true, v); e.Edition != sonar.EditionDeveloper || e.PullRequests != sonar.Supported || e.MultipleRecords != sonar.NotSupported {
+			t.Errorf("edition %+v", e)
+		}
+		si, err := c.SystemInfoSettings(ctx)
+		if u, set := si.BaseURL(); err != nil || !set || u != "https://"+SonarHost {
+			t.Errorf("SystemInfoSettings: %q %v %v", u, set, err)
+		}
+		if fb := si.FallbackBaseURL(); fb != "http://localhost:9000/sonarqube" {
+			t.Errorf("fallback %q", fb)
+		}
+	})
+
+	t.Run("9.5 community: no features, navigation flags", func(t *testing.T) {
+		t.Parallel()
+		c, _ := start(t, func(s *Sonar) { s.Version = "9.5.0.56709"; s.Edition = "community" })
+		nav, err := c.Navigation(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Features(ctx); !sonar.IsUnknownURL(err) {
+			t.Fatalf("Features: %v", err)
+		}
+		e := sonar.DetermineEdition(nav, nil, false, sonar.Version{Major: 9, Minor: 5})
+		if e.Edition != sonar.EditionCommunity || e.PullRequests != sonar.NotSupported || e.MultipleRecords != sonar.NotSupported {
+			t.Errorf("edition %+v", e)
+		}
+	})
+
+	t.Run("base URL only in sonar.properties", func(t *testing.T) {
+		t.Parallel()
+		c, _ := start(t, func(s *Sonar) { s.BaseURL = ""; s.SystemBaseURL = "https://sonar.contoso.example/sonarqube" })
+		if _, set, err := c.Setting(ctx, sonar.KeyServerBaseURL); err != nil || set {
+			t.Errorf("the UI layer shows it: %v %v", set, err)
+		}
+		si, err := c.SystemInfoSettings(ctx)
+		if u, set := si.BaseURL(); err != nil || !set || u != "https://sonar.contoso.example/sonarqube" {
+			t.Errorf("SystemInfoSettings: %q %v %v", u, set, err)
+		}
 	})
 
 	t.Run("failures the checks rely on", func(t *testing.T) {
@@ -331,6 +441,13 @@ func TestSonarClientAgainstSimulator(t *testing.T) {
 				func(err error) bool {
 					return httpx.StatusOf(err) == 400 && strings.HasSuffix(err.Error(), "Invalid Azure URL or Personal Access Token")
 				}},
+			{"system info needs admin", func(s *Sonar) { s.UserNotAdmin = true },
+				func(c, _ *sonar.Client) error { _, err := c.SystemInfoSettings(ctx); return err }, sonar.IsInsufficientPrivileges},
+			{"analysis token reads no binding", func(s *Sonar) { s.TokenKind = "project-analysis" },
+				func(c, _ *sonar.Client) error { _, err := c.Binding(ctx, defaultProjectKey); return err }, sonar.IsInsufficientPrivileges},
+			{"internal APIs blocked", func(s *Sonar) { s.InternalAPIsBlocked = true },
+				func(c, _ *sonar.Client) error { _, err := c.Navigation(ctx); return err },
+				func(err error) bool { return httpx.StatusOf(err) == 403 && !sonar.IsInsufficientPrivileges(err) }},
 			{"sign-in page", func(s *Sonar) { s.HTMLInsteadOfJSON = true },
 				func(c, _ *sonar.Client) error { _, err := c.Status(ctx); return err },
 				func(err error) bool { return httpx.KindOf(err) == httpx.KindDecode }},
@@ -363,7 +480,7 @@ var kebab = regexp.MustCompile(`^[a-z0-9]+(?:[-.][a-z0-9]+)*$`)
 
 func TestSonarScenarios(t *testing.T) {
 	t.Parallel()
-	ids := []string{checkConfig, checkSonarServer, checkSonarToken, checkSonarBaseURL, checkSonarDevOps, checkSonarBinding, checkSonarPAT}
+	ids := []string{checkConfig, checkSonarServer, checkSonarEdition, checkSonarToken, checkSonarBaseURL, checkSonarDevOps, checkSonarBinding, checkSonarPAT}
 	seen := map[string]bool{}
 	for _, sc := range sonarScenarios() {
 		if seen[sc.Name] {

@@ -193,10 +193,18 @@ type AlmSetting struct {
 	URL string `json:"url"`
 }
 
-// ListForProject lists the records that project could be bound to. It needs
-// Administer on the project: the fallback when ListDefinitions is forbidden.
+// ListForProject lists every record (not only those of the project: the
+// parameter only selects the permission, ListAction.java). It needs
+// Administer on the project.
 func (c *Client) ListForProject(ctx context.Context, project string) ([]AlmSetting, error) {
 	return getJSON(ctx, c, "api/alm_settings/list", url.Values{"project": {project}}, decodeAlmList)
+}
+
+// ListAll lists every record through api/alm_settings/list without a
+// project, which needs only Create Projects (held by most users and by
+// global analysis tokens).
+func (c *Client) ListAll(ctx context.Context) ([]AlmSetting, error) {
+	return getJSON(ctx, c, "api/alm_settings/list", nil, decodeAlmList)
 }
 
 // Binding is the answer of api/alm_settings/get_binding. For Azure DevOps,

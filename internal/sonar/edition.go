@@ -160,7 +160,7 @@ func (e EditionInfo) Name() string {
 		return "Community Edition"
 	case EditionDeveloper:
 		if !e.Exact && e.Source == SourceVersionScheme {
-			return "a commercial edition (Developer or higher)"
+			return "commercial edition (Developer or higher)"
 		}
 		return "Developer Edition"
 	case EditionEnterprise:

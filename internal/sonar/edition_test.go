@@ -145,7 +145,7 @@ func TestDetermineEdition(t *testing.T) {
 			wantName: "Community Build"},
 		{name: "version scheme: server year", version: "2025.3",
 			want:     EditionInfo{Edition: EditionDeveloper, Source: SourceVersionScheme, PullRequests: Supported},
-			wantName: "a commercial edition (Developer or higher)"},
+			wantName: "commercial edition (Developer or higher)"},
 		{name: "nothing known", version: "10.7",
 			want: EditionInfo{}, wantName: "an unknown edition"},
 		{name: "unknown edition word", nav: &Navigation{Edition: "ultimate"}, version: "10.7",

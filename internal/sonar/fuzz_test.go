@@ -148,3 +148,25 @@ func FuzzDecodeFleetListings(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeEditionAnswers(f *testing.F) {
+	f.Add([]byte(`{"canAdmin":false,"version":"10.7","edition":"community","standalone":true}`))
+	f.Add([]byte(`{"branchesEnabled":true,"multipleAlmEnabled":false,"edition":"developer"}`))
+	f.Add([]byte(`["branch-support","multiple-alm","monorepo"]`))
+	f.Add([]byte(`{"Health":"GREEN","Settings":{"sonar.core.serverBaseURL":"https://sq.example.com","sonar.web.port":"80"}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		nav, navErr := decodeNavigation(b)
+		feats, featErr := decodeFeatures(b)
+		if navErr == nil && nav == nil || featErr == nil && feats == nil {
+			t.Fatalf("accepted %q as nothing", b)
+		}
+		e := DetermineEdition(nav, feats, featErr == nil, Version{Major: 25, Minor: 1})
+		_ = e.Name()
+		if s, err := decodeSystemInfoSettings(b); err == nil {
+			_, _ = s.BaseURL()
+			if fb := s.FallbackBaseURL(); !strings.HasPrefix(fb, "http://") {
+				t.Fatalf("fallback %q", fb)
+			}
+		}
+	})
+}

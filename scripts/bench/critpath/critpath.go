@@ -44,6 +44,10 @@ var Model = []Node{
 	// azdo.pat Needs only config when SYSTEM_TEAMFOUNDATIONCOLLECTIONURI is
 	// set (catalog_azdo.go azdoChecks), as it is in a pipeline.
 	{ID: "azdo.connectionData", Request: "GET dev.azure.com/contoso/_apis/connectionData?"},
+	// sonar.edition Needs sonar.server, and sends both of its requests at
+	// once (catalog_edition.go getEdition), beside sonar.token's.
+	{ID: "sonar.navigation", Request: "GET sonar.contoso.example/api/navigation/global", After: [][]string{{"sonar.status"}}},
+	{ID: "sonar.features", Request: "GET sonar.contoso.example/api/features/list", After: [][]string{{"sonar.status"}}},
 	// sonar.token Needs sonar.server; checkToken sends both at once.
 	{ID: "sonar.users.current", Request: "GET sonar.contoso.example/api/users/current", After: [][]string{{"sonar.status"}}},
 	{ID: "sonar.validate", Request: "GET sonar.contoso.example/api/authentication/validate", After: [][]string{{"sonar.status"}}},
@@ -55,8 +59,11 @@ var Model = []Node{
 		{"sonar.users.current", "sonar.validate"},
 		{"azdo.connectionData"},
 	}},
-	// sonar.base-url Needs sonar.token.
+	// sonar.base-url Needs sonar.token, and sends the UI value's request and,
+	// when the (admin) token's user holds Administer System (known from
+	// api/users/current), api/system/info for the effective value, at once.
 	{ID: "sonar.settings", Request: "GET sonar.contoso.example/api/settings/values?", After: [][]string{{"sonar.users.current", "sonar.validate"}}},
+	{ID: "sonar.system_info", Request: "GET sonar.contoso.example/api/system/info", After: [][]string{{"sonar.users.current", "sonar.validate"}}},
 	// The records are a shared lazy answer (getRecords): sonar.devops-config
 	// (Needs sonar.token) asks, and so does checkBinding once it has the
 	// binding. (azdoOrg asks too, but only without a collection URI.)
