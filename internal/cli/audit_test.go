@@ -480,3 +480,26 @@ func TestDemoAudit(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditDeadline: one overall deadline. A fleet too large for it ends on
+// time with what was checked, says what was not, and never passes it.
+func TestAuditDeadline(t *testing.T) {
+	t.Parallel()
+	f, err := simulator.StartFleet(simulator.Fleet{Projects: 3000, Version: "9.9.8.100196"}, simulator.Options{Dir: t.TempDir(), Latency: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	start := time.Now()
+	code, stdout, stderr := runAudit(t, f.Env(), "--format", "json", "--timeout", "1s")
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the audit took %s with a 1 s deadline", took)
+	}
+	rep := parseAudit(t, stdout)
+	if rep.Summary.Projects != 3000 || rep.Summary.Warn == 0 || rep.Verdict == "pass" {
+		t.Errorf("exit %d, summary %+v, verdict %s\n%s", code, rep.Summary, rep.Verdict, stderr)
+	}
+	if !strings.Contains(strings.Join(rep.Notes, " "), "The deadline passed") {
+		t.Errorf("notes %q do not say the deadline passed", rep.Notes)
+	}
+}
