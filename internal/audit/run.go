@@ -468,6 +468,9 @@ func (a *Audit) listOrganizations(ctx context.Context, wg *sync.WaitGroup) {
 	for _, org := range explicitOrder {
 		ensure(org)
 	}
+	if o.PAT.Empty() && len(a.orgs) > 0 {
+		a.header.Notes = append(a.header.Notes, "No Azure DevOps PAT was given: the bound repositories were not checked (missing, renamed, disabled, default branch); give one (AZURE_DEVOPS_EXT_PAT, task input azureDevOpsPat) of a user who can read every project.")
+	}
 	for _, st := range a.orgs {
 		switch {
 		case o.PAT.Empty():

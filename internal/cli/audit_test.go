@@ -503,3 +503,27 @@ func TestAuditDeadline(t *testing.T) {
 		t.Errorf("notes %q do not say the deadline passed", rep.Notes)
 	}
 }
+
+// TestAuditPATRefused: an organization that refuses the audit's PAT makes
+// its projects "could not verify", never a pass or a missing repository;
+// without a PAT the repositories are not checked, which a note says.
+func TestAuditPATRefused(t *testing.T) {
+	t.Parallel()
+	_, env := startFleet(t, simulator.Fleet{Projects: 10})
+	env["AZURE_DEVOPS_EXT_PAT"] = "x" + env["AZURE_DEVOPS_EXT_PAT"][1:]
+	_, stdout, _ := runAudit(t, env, "--format", "json")
+	rep := parseAudit(t, stdout)
+	for _, p := range rep.Projects {
+		if p.Status != "warn" || p.Findings[0].ID != audit.FindRepoNotVisible || !strings.Contains(p.Findings[0].Message, "401") {
+			t.Errorf("refused PAT: %s %s %+v", p.Key, p.Status, p.Findings)
+		}
+	}
+	delete(env, "AZURE_DEVOPS_EXT_PAT")
+	_, stdout, _ = runAudit(t, env, "--format", "json")
+	rep = parseAudit(t, stdout)
+	for _, p := range rep.Projects {
+		if p.Status != "pass" || p.Findings[0].ID != audit.FindNotChecked || !strings.Contains(p.Findings[0].Message, "no Azure DevOps PAT") {
+			t.Errorf("no PAT: %s %s %+v", p.Key, p.Status, p.Findings)
+		}
+	}
+}
