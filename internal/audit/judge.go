@@ -258,7 +258,8 @@ func (a *Audit) branchFindings(p *projState, repo *azdo.Repository, out *Project
 	if why := compareMainBranch(p.mainBranch, repo.DefaultBranch); why != "" {
 		return []Finding{{ID: FindMainBranch, Status: Warn,
 			Message: Show(why) + ".",
-			Remedy:  fmt.Sprintf("Rename SonarQube's main branch to %s (project > Branches and Pull Requests), or change the repository's default branch if SonarQube is right.", quote(defaultBranchName(repo.DefaultBranch)))}}
+			Remedy: fmt.Sprintf("In SonarQube, Project Settings > Branches and Pull Requests: rename the main branch %s to %s (Web API: POST api/project_branches/rename with project and name), or, where a branch %s already exists, set it as the main branch (10.2+: api/project_branches/set_main); or change the repository's default branch if SonarQube is right.",
+				quote(p.mainBranch), quote(defaultBranchName(repo.DefaultBranch)), quote(defaultBranchName(repo.DefaultBranch)))}}
 	}
 	return nil
 }

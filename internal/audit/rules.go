@@ -2,9 +2,9 @@ package audit
 
 import (
 	"fmt"
-	"strings"
 
 	"sonar-preflight/internal/azdo"
+	"sonar-preflight/internal/config"
 	"sonar-preflight/internal/sonar"
 )
 
@@ -43,17 +43,18 @@ func checkRecordURL(raw string, v sonar.Version) urlVerdict {
 }
 
 // defaultBranchName turns a repository's defaultBranch ("refs/heads/main")
-// into the branch name SonarQube shows ("main").
-func defaultBranchName(ref string) string { return strings.TrimPrefix(ref, "refs/heads/") }
+// into the branch name SonarQube shows ("main"), as the pipeline's branch
+// variables are read (config.BranchName).
+func defaultBranchName(ref string) string { return config.BranchName(ref) }
 
-// compareMainBranch is the main-branch rule: SonarQube's main branch must be
-// the repository's default branch, compared exactly (Git and SonarQube
-// branch names are case-sensitive). It returns "" when they agree, else the
-// reason.
+// compareMainBranch is the main-branch rule of sonar.main-branch: SonarQube's
+// main branch must carry the repository's default branch's name, compared
+// exactly (Git and SonarQube branch names are case-sensitive). It returns ""
+// when they agree (or the repository is empty), else the consequence.
 func compareMainBranch(sonarMain, repoDefaultRef string) string {
 	def := defaultBranchName(repoDefaultRef)
 	if def == "" || sonarMain == def {
 		return ""
 	}
-	return fmt.Sprintf("SonarQube's main branch is %q, but the repository's default branch is %q: pull requests into %q are compared with the wrong branch, and new-code results are not those of the branch people merge into", sonarMain, def, def)
+	return fmt.Sprintf("SonarQube's main branch is named %q, but the repository's default branch is %q: analyses of %q are filed under a second, separate branch, while the main branch SonarQube shows on the project's overview, and uses as the reference for pull requests whose target it has not analysed, stays %q", sonarMain, def, def, sonarMain)
 }
