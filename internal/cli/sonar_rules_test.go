@@ -140,7 +140,7 @@ func TestSonarRules(t *testing.T) {
 				env["SONAR_ADMIN_TOKEN"] = sim.Token
 				env["SONAR_TOKEN"] = sim.Token
 			},
-			check: "sonar.binding", status: "warn", says: []string{"The admin token (adminToken) is a global analysis token"}},
+			check: "sonar.binding", status: "warn", says: []string{"The admin token (from the SONAR_ADMIN_TOKEN variable) is a global analysis token", "Give an admin token in the SONAR_ADMIN_TOKEN variable"}},
 		{name: "community branch build: a warning naming the edition", scenario: "community-build-branch",
 			check: "sonar.edition", status: "warn", says: []string{"Community Build"}},
 	}

@@ -15,11 +15,11 @@ func TestLauncherCommandInput(t *testing.T) {
 		command  string
 		wantArgs []string
 	}{
-		{"", []string{"check"}},
-		{"check", []string{"check"}},
-		{"audit", []string{"audit"}},
-		{" Audit ", []string{"audit"}},
-		{"merge", []string{"audit", "merge"}},
+		{"", []string{"check", "--format", "azp"}},
+		{"check", []string{"check", "--format", "azp"}},
+		{"audit", []string{"audit", "--format", "azp"}},
+		{" Audit ", []string{"audit", "--format", "azp"}},
+		{"merge", []string{"audit", "merge", "--format", "azp"}},
 		{"publish", nil},
 	} {
 		t.Run(tc.command, func(t *testing.T) {
