@@ -71,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	latency := fs.Duration("latency", 20*time.Millisecond, "delay the simulator adds to every request")
 	conc := fs.Int("concurrency", 8, "the audit's requests in flight per host")
 	strict := fs.Bool("strict", false, "exit 1 when a target is missed")
+	paths := fs.String("paths", "v2,fallback", "binding paths to measure: v2 (SonarQube 10.x), fallback (9.9)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -97,7 +98,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var rows []row
-	for _, path := range []string{"v2", "fallback"} {
+	for _, path := range strings.Split(*paths, ",") {
+		if path != "v2" && path != "fallback" {
+			fmt.Fprintf(stderr, "bench-audit: unknown path %q\n", path)
+			return 2
+		}
 		for _, n := range ns {
 			branchModes := []bool{true}
 			if path == "v2" {
