@@ -83,6 +83,7 @@ type run struct {
 	definitions *lazy[records]
 	binding     *lazy[*sonar.Binding]
 	edition     *lazy[editionFacts]
+	sharing     sharingCache // monorepo.go
 
 	pr prState // pull-request readiness (catalog_pr.go)
 }

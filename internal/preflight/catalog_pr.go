@@ -264,17 +264,18 @@ func (r *run) checkMainBranch(ctx context.Context) Finding {
 			Message: fmt.Sprintf("SonarQube lists no main branch for project %s, so its name could not be compared with the repository's default branch.", key),
 			Remedy:  "Open the project in SonarQube (Project Settings > Branches and Pull Requests) and check which branch is marked main."}
 	}
-	def, from, why := r.repoDefaultBranch(ctx)
+	def, from, unknown := r.repoDefaultBranch(ctx)
 	if def == "" {
 		return Finding{Status: Skip, Evidence: ev,
-			Message: fmt.Sprintf("SonarQube's main branch of project %s is %q; not compared with the repository's default branch, because %s.", key, main.Name, why)}
+			Message: fmt.Sprintf("SonarQube's main branch of project %s is %q; not compared with the repository's default branch, because %s.", key, main.Name, unknown)}
 	}
-	if def == main.Name {
+	why := sonar.MainBranchMismatch(main.Name, def)
+	if why == "" {
 		return Finding{Status: Pass, Evidence: ev,
 			Message: fmt.Sprintf("SonarQube's main branch of project %s is %s, the repository's default branch (from %s).", key, main.Name, from)}
 	}
 	f := Finding{Status: Warn, Evidence: ev,
-		Message: fmt.Sprintf("SonarQube's main branch of project %s is named %q, but the repository's default branch is %q (from %s). Analyses of %s are filed under a second, separate branch, while the main branch SonarQube shows on the project's overview, and uses as the reference for pull requests whose target it has not analysed, stays %q.", key, main.Name, def, from, def, main.Name)}
+		Message: fmt.Sprintf("SonarQube's main branch of project %s is named %q, but the repository's default branch is %q (from %s): %s.", key, main.Name, def, from, why)}
 	var other *sonar.ProjectBranch
 	for i := range bs {
 		if bs[i].Name == def && !bs[i].IsMain {
