@@ -179,6 +179,28 @@ func CheckRecordURL(raw, knownRoot string) RecordURLCheck {
 	return c
 }
 
+// SameOrgAs reports whether raw (a record's or binding's URL) names the
+// organization or collection knownRoot, the one the pipeline runs in
+// (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI). A path below the root still names
+// it: that is a shape problem, which CheckRecordURL reports. For Azure
+// DevOps Server the known root is read whole (every segment of its path is
+// the collection's, as serverRoot reads it), so a custom virtual directory
+// compares right: https://ado/azdo/Main and https://ado/azdo/Other are two
+// collections, which SameOrg's convention (the first segment is the
+// collection) would take for one.
+func SameOrgAs(raw, knownRoot string) (bool, error) {
+	k, ok := serverRoot(knownRoot)
+	if !ok {
+		return SameOrg(raw, knownRoot)
+	}
+	if _, err := parse(raw); err != nil {
+		return false, err
+	}
+	u, _ := url.Parse(strings.TrimSpace(raw)) // parse succeeded, so this does too
+	_, below := serverRestBelow(u, k)
+	return below, nil
+}
+
 // invalidRecordURL explains a URL that parse refused, and corrects it when
 // the cause is plain: a missing scheme, or a Server URL without collection.
 func invalidRecordURL(s string, err error) RecordURLCheck {

@@ -184,3 +184,35 @@ func FuzzCheckRecordURL(f *testing.F) {
 		}
 	})
 }
+
+// The pipeline's collection URL is read whole, so Azure DevOps Server
+// collections under a custom virtual directory are told apart, and a path
+// below the known root still names it (a shape problem, not another
+// collection).
+func TestSameOrgAs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		raw, known string
+		want       bool
+		wantErr    bool
+	}{
+		{"https://ado.contoso.example/azdo/Main", "https://ado.contoso.example/azdo/Main/", true, false},
+		{"https://ado.contoso.example/azdo/main/Fabrikam", "https://ado.contoso.example/azdo/Main/", true, false},
+		{"https://ado.contoso.example/azdo/Main", "https://ado.contoso.example/azdo/Other/", false, false},
+		{"https://ado.contoso.example/azdo", "https://ado.contoso.example/azdo/Main/", false, false},
+		{"https://tfs.contoso.example/tfs/DefaultCollection", "https://tfs.contoso.example/tfs/DefaultCollection/", true, false},
+		{"https://tfs.contoso.example/DefaultCollection", "https://tfs.contoso.example/tfs/DefaultCollection/", false, false},
+		{"https://other.example/azdo/Main", "https://ado.contoso.example/azdo/Main/", false, false},
+		{"https://tfs.contoso.example", "https://tfs.contoso.example/tfs/DefaultCollection/", false, true},
+		// Services: as SameOrg.
+		{"https://contoso.visualstudio.com/DefaultCollection", "https://dev.azure.com/contoso/", true, false},
+		{"https://dev.azure.com/contoso/Fabrikam", "https://dev.azure.com/contoso/", true, false},
+		{"https://dev.azure.com/northwind", "https://dev.azure.com/contoso/", false, false},
+	}
+	for _, tt := range tests {
+		got, err := SameOrgAs(tt.raw, tt.known)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("SameOrgAs(%q, %q) = %v, %v; want %v (error %v)", tt.raw, tt.known, got, err, tt.want, tt.wantErr)
+		}
+	}
+}

@@ -131,6 +131,27 @@ func TestSonarRules(t *testing.T) {
 				env["BUILD_REPOSITORY_URI"] = "https://ado.contoso.example/azdo/Main/Fabrikam/_git/web-app"
 			},
 			check: "sonar.devops-config", status: "pass", says: []string{"points at this pipeline's organization"}},
+		// The pipeline's collection URL settles where a collection ends: a
+		// record for another collection under the same virtual directory is
+		// another collection, not this one with a path below it.
+		{name: "a Server record for another collection under the same virtual directory", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "https://ado.contoso.example/azdo/Archive"
+			},
+			env: func(_ *simulator.Servers, env map[string]string) {
+				env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = "https://ado.contoso.example/azdo/Main/"
+				env["BUILD_REPOSITORY_URI"] = "https://ado.contoso.example/azdo/Main/Fabrikam/_git/web-app"
+			},
+			check: "sonar.devops-config", status: "fail", says: []string{"No Azure DevOps configuration record points at this pipeline's organization https://ado.contoso.example/azdo/Main/"}},
+		{name: "a binding to another collection under the same virtual directory", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "https://ado.contoso.example/azdo/Archive"
+			},
+			env: func(_ *simulator.Servers, env map[string]string) {
+				env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = "https://ado.contoso.example/azdo/Main/"
+				env["BUILD_REPOSITORY_URI"] = "https://ado.contoso.example/azdo/Main/Fabrikam/_git/web-app"
+			},
+			check: "sonar.binding", status: "fail", says: []string{"its record points at https://ado.contoso.example/azdo/Archive, not this pipeline's organization"}},
 		{name: "an analysis token with an admin token verifies everything", scenario: "analysis-token",
 			env:   func(_ *simulator.Servers, env map[string]string) { env["SONAR_ADMIN_TOKEN"] = "{{admintoken}}" },
 			check: "sonar.devops-pat", status: "pass", says: []string{"validated"}},

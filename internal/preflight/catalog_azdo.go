@@ -525,9 +525,12 @@ func (r *run) judgeLevel(ctx context.Context, a *azdoRun, e *azdo.Entitlement) F
 		Remedy:  give + " Or keep Stakeholder access if the bound repository is in a public project."}
 }
 
-// sameAzureOrg compares two organization or collection URLs in their
-// normalised forms (dev.azure.com/org == org.visualstudio.com[/DefaultCollection]).
-func sameAzureOrg(a, b string) (bool, error) { return azdo.SameOrg(a, b) }
+// sameAzureOrg reports whether url names the pipeline's organization or
+// collection known (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI) in their normalised
+// forms (dev.azure.com/org == org.visualstudio.com[/DefaultCollection]); an
+// Azure DevOps Server collection URL from the pipeline is read whole, so
+// collections under a custom virtual directory are told apart.
+func sameAzureOrg(url, known string) (bool, error) { return azdo.SameOrgAs(url, known) }
 
 // Reconcile explains findings that only make sense side by side: SonarQube's
 // check of its stored PAT and sonar-preflight's own probe of the pipeline's.
