@@ -152,6 +152,16 @@ func TestSonarRules(t *testing.T) {
 				env["BUILD_REPOSITORY_URI"] = "https://ado.contoso.example/azdo/Main/Fabrikam/_git/web-app"
 			},
 			check: "sonar.binding", status: "fail", says: []string{"its record points at https://ado.contoso.example/azdo/Archive, not this pipeline's organization"}},
+		// Without the pipeline, where a Server collection ends is a
+		// convention: the corrected URL is offered for one reading only.
+		{name: "laptop: a Server record with a possible virtual directory is a warning with a conditional fix", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "https://ado.contoso.example/azdo/Main"
+			},
+			env:   func(_ *simulator.Servers, env map[string]string) { withoutPipeline(env) },
+			check: "sonar.devops-config", status: "warn",
+			says:    []string{"may have the wrong shape", "if the path after https://ado.contoso.example/azdo is a project", "it is right as it is"},
+			saysNot: []string{"has the wrong shape", "set the Azure DevOps URL to https://ado.contoso.example/azdo ("}},
 		{name: "an analysis token with an admin token verifies everything", scenario: "analysis-token",
 			env:   func(_ *simulator.Servers, env map[string]string) { env["SONAR_ADMIN_TOKEN"] = "{{admintoken}}" },
 			check: "sonar.devops-pat", status: "pass", says: []string{"validated"}},

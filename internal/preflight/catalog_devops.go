@@ -334,22 +334,48 @@ func (r *run) recordShape(ctx context.Context, rec record, knownRoot string) (Fi
 			version = " This server runs SonarQube " + v.String() + "."
 		}
 	}
+	shape := "has the wrong shape"
+	if !chk.Certain() {
+		shape = "may have the wrong shape"
+	}
 	f := Finding{Status: status,
-		Message: fmt.Sprintf("The URL of Azure DevOps configuration record %s (%s) has the wrong shape. %s%s", rec.Key, rec.URL, chk.Explain(), version)}
+		Message: fmt.Sprintf("The URL of Azure DevOps configuration record %s (%s) %s. %s%s", rec.Key, rec.URL, shape, chk.Explain(), version)}
 	fix := "the organization URL exactly, with nothing after it"
 	if chk.Org.Deployment == azdo.Server {
 		fix = "the collection URL exactly, with nothing after it"
 	}
+	edit := "In SonarQube, " + devopsPlace + " > Azure DevOps > record " + rec.Key + " > Edit: "
 	switch {
+	case chk.Corrected != "" && conventional(chk):
+		f.Remedy = edit + conditionalFix(chk)
 	case chk.Corrected != "":
-		f.Remedy = "In SonarQube, " + devopsPlace + " > Azure DevOps > record " + rec.Key + " > Edit: set the Azure DevOps URL to " + chk.Corrected + " (" + fix + ")."
+		f.Remedy = edit + "set the Azure DevOps URL to " + chk.Corrected + " (" + fix + ")."
 	default:
-		f.Remedy = "In SonarQube, " + devopsPlace + " > Azure DevOps > record " + rec.Key + " > Edit: set the Azure DevOps URL to " + fix + ", e.g. " + r.orgHint() + "."
+		f.Remedy = edit + "set the Azure DevOps URL to " + fix + ", e.g. " + r.orgHint() + "."
 	}
 	if status == Warn && chk.Certain() {
 		f.Remedy += " SonarQube 2025.1 and later follow no redirects, so this breaks on upgrade."
 	}
 	return f, true
+}
+
+// conventional reports a check whose correction rests on a convention:
+// where an Azure DevOps Server collection ends, which a custom virtual
+// directory changes (azdo.RecordURLProblem.Uncertain).
+func conventional(chk azdo.RecordURLCheck) bool {
+	for _, p := range chk.Problems {
+		if p.Uncertain {
+			return true
+		}
+	}
+	return false
+}
+
+// conditionalFix offers a correction that rests on a convention as the fix
+// for one reading of the URL only: applied to a record that is right (a
+// virtual directory before the collection), it would break it.
+func conditionalFix(chk azdo.RecordURLCheck) string {
+	return "if the path after " + chk.Corrected + " is a project (or anything else below the collection), set the Azure DevOps URL to " + chk.Corrected + "; if the server serves its collections under a virtual directory and the URL ends with the collection's name, it is right as it is. The collection's URL is the one its pipelines see as System.CollectionUri (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI)."
 }
 
 // otherOrgRemedy advises how to get a record for the pipeline's
@@ -712,11 +738,14 @@ func (r *run) azurePATRemedy(ctx context.Context, b *sonar.Binding) string {
 	url := b.URL
 	if url != "" {
 		if chk := azdo.CheckRecordURL(url, r.cfg.Pipeline.CollectionURI); !chk.OK() {
-			fix := ""
-			if chk.Corrected != "" {
-				fix = " Set it to " + chk.Corrected + "."
+			switch {
+			case chk.Corrected != "" && conventional(chk):
+				add("The record's URL (" + url + ") may have the wrong shape: " + chk.Explain() + " So: " + conditionalFix(chk))
+			case chk.Corrected != "":
+				add("The record's URL (" + url + ") has the wrong shape: " + chk.Explain() + " Set it to " + chk.Corrected + ".")
+			default:
+				add("The record's URL (" + url + ") has the wrong shape: " + chk.Explain())
 			}
-			add("The record's URL (" + url + ") has the wrong shape: " + chk.Explain() + fix)
 		}
 	} else {
 		url = "the record's URL"
