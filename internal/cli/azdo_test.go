@@ -125,6 +125,12 @@ func TestReconcileDifferentPATs(t *testing.T) {
 	storedBad, _ := simulator.Lookup("pat-rejected")
 	storedBad.Azdo = simulator.HealthyAzdo()
 	storedBad.Env = map[string]string{"AZURE_DEVOPS_EXT_PAT": "{{pat}}"}
+	// The same, but sonar.devops-config did not confirm the record's URL
+	// (http:// on 10.x, a warning): the URL stays among the suspects.
+	urlUnconfirmed, _ := simulator.Lookup("record-url-http-10")
+	urlUnconfirmed.Azdo = simulator.HealthyAzdo()
+	urlUnconfirmed.Env = map[string]string{"AZURE_DEVOPS_EXT_PAT": "{{pat}}"}
+	urlUnconfirmed.Sonar.ValidationError = map[string]string{"ado": "Invalid Azure URL or Personal Access Token"}
 	// SonarQube's check passes while the pipeline's PAT is refused.
 	pipelineBad, _ := simulator.Lookup("pat-revoked-or-inactive")
 	tests := []struct {
@@ -133,6 +139,7 @@ func TestReconcileDifferentPATs(t *testing.T) {
 		want string
 	}{
 		{"stored PAT rejected", storedBad, "the remaining suspects are on SonarQube's side of the network"},
+		{"stored PAT rejected, record URL not confirmed", urlUnconfirmed, "the remaining suspects are the record's URL (sonar.devops-config did not confirm it)"},
 		{"pipeline PAT rejected", pipelineBad, "SonarQube's own check passes while the pipeline's PAT"},
 	}
 	for _, tt := range tests {

@@ -543,9 +543,17 @@ func Reconcile(rep Report) Report {
 	var note string
 	switch {
 	case sq.Status == Fail && az.Status == Pass:
-		// The agent reached the same organization with a PAT that works;
-		// sonar.devops-config passed, so the record names it in the right shape.
-		note = "The pipeline's PAT (azureDevOpsPat) works from this agent, but SonarQube's check of the PAT stored in its record fails. If the record holds this same PAT, the PAT is fine and the remaining suspects are on SonarQube's side of the network: the SonarQube server's JVM proxy settings, its Java trust store, an Azure DevOps conditional-access or IP policy that blocks the SonarQube server's address, or (SonarQube 2025.1 and later) a redirect on its way. If the record holds another PAT, paste this working one into it."
+		// The agent reached the organization with a PAT that works. Only
+		// when sonar.devops-config passed is the record's URL known to name
+		// it in the right shape; a warning there (an http:// URL, a shape
+		// resting on a convention, records that could not be read) leaves
+		// the URL among the suspects.
+		network := "the SonarQube server's JVM proxy settings, its Java trust store, an Azure DevOps conditional-access or IP policy that blocks the SonarQube server's address, or (SonarQube 2025.1 and later) a redirect on its way"
+		if dc, ok := rep.Result(IDSonarDevOps); ok && dc.Status == Pass {
+			note = "The pipeline's PAT (azureDevOpsPat) works from this agent, but SonarQube's check of the PAT stored in its record fails. If the record holds this same PAT, the PAT is fine and the remaining suspects are on SonarQube's side of the network: " + network + ". If the record holds another PAT, paste this working one into it."
+		} else {
+			note = "The pipeline's PAT (azureDevOpsPat) works from this agent, but SonarQube's check of the PAT stored in its record fails. If the record holds this same PAT, the PAT is fine and the remaining suspects are the record's URL (sonar.devops-config did not confirm it) and SonarQube's side of the network: " + network + ". If the record holds another PAT, paste this working one into it."
+		}
 	case sq.Status == Pass && az.Status == Fail:
 		note = "SonarQube's own check passes while the pipeline's PAT (azureDevOpsPat) fails: either they are different tokens, or SonarQube (older versions follow redirects and accept any 2xx answer) took a sign-in page as success. Make sure both hold the same, working PAT."
 	default:

@@ -147,6 +147,17 @@ func azdoScenarios() []Scenario {
 		func(a *Azdo) { a.GlobalPAT = true }, nil, azdoExpect(afterPAT...)), GlobalPATRetirement.Add(9*time.Hour)),
 		map[string]string{checkAzdoPAT: `Its Organization column reads "All accessible organizations"`}))
 
+	// SonarQube refuses its record while the same PAT works from the agent
+	// (issue 9, rule 4): AzureDevOpsValidator turns any failure of its one
+	// call into the same sentence, so what is left to suspect is SonarQube's
+	// own path to Azure DevOps (its JVM proxy, trust store, an IP policy).
+	sonarBlocked := sc("sonarqube-path-blocked",
+		"SonarQube's validation of its record answers 'Invalid Azure URL or Personal Access Token' while the same PAT works from the agent: the suspects left are on SonarQube's side of the network (its JVM proxy, trust store, an Azure DevOps IP policy).",
+		nil, nil, azdoExpect(checkSonarPAT, "fail"))
+	sonarBlocked.Sonar.ValidationError = map[string]string{defaultAlmKey: msgInvalidAzure}
+	scenarios = append(scenarios, withText(sonarBlocked,
+		map[string]string{checkSonarPAT: "the remaining suspects are on SonarQube's side of the network", checkAzdoPAT: "the remaining suspects are on SonarQube's side of the network"}))
+
 	// Proxy settings as the agent passes them (issue 9, rule 8): the
 	// bypass list holds an entry with a look-ahead, which the agent (.NET)
 	// and the tasks (JavaScript) accept and Go cannot compile. The other
