@@ -172,6 +172,16 @@ func TestSonarRules(t *testing.T) {
 				env["SONAR_TOKEN"] = sim.Token
 			},
 			check: "sonar.binding", status: "warn", says: []string{"The admin token (adminToken) is a global analysis token"}},
+		// A branch plugin would show in api/features/list: when it cannot
+		// be read, Community Build named by the version scheme alone is
+		// likely, not known, to fail a pull-request analysis.
+		{name: "community build by version scheme alone on a pull-request build: a warning", scenario: "community-edition-pr",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.Version = "25.3.0.104237"
+				sc.Sonar.InternalAPIsBlocked = true
+			},
+			check: "sonar.edition", status: "warn",
+			says: []string{"Community Build", "will likely fail", "unless a plugin adds branch support"}},
 		{name: "community branch build: a warning naming the edition", scenario: "community-build-branch",
 			check: "sonar.edition", status: "warn", says: []string{"Community Build"}},
 	}
