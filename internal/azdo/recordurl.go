@@ -57,8 +57,11 @@ type RecordURLProblem struct {
 	Explanation string
 	// DependsOnRedirects marks a problem whose effect depends on whether
 	// SonarQube follows redirects to Azure DevOps: 2025.1 and later follow
-	// none, so every call fails; older versions follow them and so work, but
-	// send the PAT over plain HTTP first. sonar.FollowsAzureRedirects tells
+	// none, so every call fails, which is certain; older versions follow
+	// them, sending the PAT over plain HTTP first, and OkHttp drops the
+	// Authorization header on the scheme-changing redirect, so the calls most
+	// likely fail too (import certainly: it is SonarQube's open client;
+	// decoration's client is not open). sonar.FollowsAzureRedirects tells
 	// which a version does.
 	DependsOnRedirects bool
 	// Uncertain marks a problem inferred from a convention that a working
@@ -171,7 +174,7 @@ func CheckRecordURL(raw, knownRoot string) RecordURLCheck {
 	}
 	if c.Org.Deployment == Services && strings.EqualFold(u.Scheme, "http") {
 		add(RecordURLProblem{Kind: RecordURLPlainHTTP, DependsOnRedirects: true,
-			Explanation: "The URL uses http://: Azure DevOps Services answers plain HTTP only with a redirect to https. SonarQube 2025.1 and later follow no redirects, so every call fails; older versions follow it, but send the PAT in clear text first."})
+			Explanation: "The URL uses http://: Azure DevOps Services answers plain HTTP only with a redirect to https. SonarQube 2025.1 and later follow no redirects, so every call fails. Older versions follow it, but send the PAT in clear text first, and their HTTP client (OkHttp) drops the Authorization header from a redirected request whose scheme changes: the calls then reach Azure DevOps without the PAT, so validation may pass on a sign-in page while repository import fails, and pull-request decoration very likely too."})
 	}
 	if !c.OK() {
 		c.Corrected = c.Org.BaseURL

@@ -354,7 +354,7 @@ func (r *run) recordShape(ctx context.Context, rec record, knownRoot string) (Fi
 		f.Remedy = edit + "set the Azure DevOps URL to " + fix + ", e.g. " + r.orgHint() + "."
 	}
 	if status == Warn && chk.Certain() {
-		f.Remedy += " SonarQube 2025.1 and later follow no redirects, so this breaks on upgrade."
+		f.Remedy += " After an upgrade to SonarQube 2025.1 or later, which follows no redirects, even validation fails."
 	}
 	return f, true
 }
