@@ -169,7 +169,7 @@ func azdoScenarios() []Scenario {
 			"AGENT_PROXYURL":        "http://proxy.contoso.example:3128",
 			"AGENT_PROXYBYPASSLIST": `["^https://(?!(?:[a-z0-9-]+\\.)*contoso\\.example)", "\\.contoso\\.example", "dev\\.azure\\.com", "visualstudio\\.com"]`,
 		}, azdoExpect()),
-		map[string]string{"config": "uses a look-ahead (?!...), which the tasks (JavaScript) and the agent (.NET) accept but Go's regular expressions do not"}))
+		map[string]string{"config": "uses a look-ahead (?!...). The tasks (JavaScript) and the agent (.NET) accept it, but Go's regular expressions cannot read it as they do"}))
 
 	onPrem := sc("azdo-on-prem",
 		"Azure DevOps Server 2022 at https://tfs.contoso.example/tfs/DefaultCollection: the PAT, code and contribution checks pass; access levels and global PATs do not exist there.",
