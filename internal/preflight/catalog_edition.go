@@ -116,8 +116,11 @@ func (r *run) checkEdition(ctx context.Context) Finding {
 				Message: what + " This is a pull-request build: the SonarQube Prepare task passes sonar.pullrequest.* to the scanner, and the analysis will fail (\"Developer Edition or above is required\").",
 				Remedy:  rem + " Until then, run the SonarQube tasks on branch builds only, e.g. condition: ne(variables['Build.Reason'], 'PullRequest')."}
 		}
+		// The Prepare task passes sonar.branch.name on any branch but the
+		// repository's default one (sonar-scanner-azdo prepare-task.ts,
+		// populateBranchAndPrProps), which only branch-support accepts.
 		return Finding{Status: Warn, Evidence: ev, Notes: notes,
-			Message: what + " No pull request will ever be decorated; the DevOps integration checks still run (repository import uses them).",
+			Message: what + " No pull request will ever be decorated, and builds of any branch but the default one fail their analysis too (the SonarQube Prepare task passes sonar.branch.name there); the DevOps integration checks still run (repository import uses them).",
 			Remedy:  rem}
 	}
 
