@@ -3,7 +3,8 @@
 # tests need (Go modules, the Node tools in tools/), checks formatting and vet,
 # runs the whole Go test suite with the race detector (unit, simulator
 # scenarios, fault matrix, secrets, packaging: task.json, launcher, .vsix,
-# empty-root run), then runs every fuzz target briefly.
+# the minimal image's layout as its non-root user, when run as root), then
+# runs every fuzz target briefly.
 #
 #   FUZZTIME=3s   time per fuzz target (0 skips fuzzing)
 #   GOFLAGS       passed through to go

@@ -62,7 +62,11 @@ func TestRunCommandLine(t *testing.T) {
 		out  string // substring of stdout+stderr
 	}{
 		{[]string{"version"}, 0, "sonar-preflight "},
-		{[]string{"--help"}, 0, "Usage: sonar-preflight [check]"},
+		{[]string{"--help"}, 0, "  simulate   serve the simulator"},
+		{[]string{"check", "--help"}, 0, "Usage: sonar-preflight [check]"},
+		{[]string{"version", "extra"}, 2, "unexpected argument"},
+		{[]string{"--host-url", "sonar.example.com"}, 2, "--host-url: it is not an absolute URL"},
+		{[]string{"--resolve", "sonar:443:name"}, 2, "is not an IP address"},
 		{[]string{"demo", "--help"}, 0, "--scenario"},
 		{[]string{"help"}, 0, "Exit codes"},
 		{[]string{"bogus"}, 2, "unknown command"},

@@ -121,18 +121,20 @@ func TestSimulateLogFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	envFile, logFile := filepath.Join(dir, "env"), filepath.Join(dir, "requests.log")
-	stdinR, stdinW := io.Pipe()
+	// Cancelling the context is what SIGINT or SIGTERM does through main.
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
 	outR, outW := io.Pipe()
 	code := make(chan int, 1)
 	go func() {
 		defer outW.Close()
-		code <- App{Now: time.Now, Stdin: stdinR}.Run(context.Background(),
+		code <- App{Now: time.Now}.Run(ctx,
 			[]string{"simulate", "--scenario", critpath.Scenario, "--env-file", envFile, "--log-file", logFile}, nil, outW, io.Discard)
 	}()
 	// The first line is printed once the environment file is complete.
 	line, err := bufio.NewReader(outR).ReadString('\n')
 	if err != nil {
-		stdinW.Close()
+		stop()
 		t.Fatalf("simulate printed nothing (exit %d)", <-code)
 	}
 	go func() { _, _ = io.Copy(io.Discard, outR) }()
@@ -149,9 +151,12 @@ func TestSimulateLogFile(t *testing.T) {
 		env[k] = v
 	}
 	preflightJSON(t, env)
-	stdinW.Close() // simulate stops when its stdin closes
+	stop()
 	if c := <-code; c != ExitOK {
 		t.Fatalf("simulate exited %d", c)
+	}
+	if _, err := os.Stat(envFile); !os.IsNotExist(err) {
+		t.Errorf("simulate left its environment file behind: %v", err)
 	}
 	logged, err := os.ReadFile(logFile)
 	if err != nil {

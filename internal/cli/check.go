@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -21,15 +24,19 @@ import (
 
 const checkHelp = `Usage: sonar-preflight [check] [flags]
 
-Runs the preflight. Configuration, highest precedence first: flags; task inputs
-(INPUT_SONARQUBE with the service connection's ENDPOINT_URL_<id> and
-ENDPOINT_AUTH_PARAMETER_<id>_USERNAME, INPUT_PROJECTKEY, INPUT_ADMINTOKEN,
-INPUT_AZUREDEVOPSPAT, INPUT_GITHUBTOKEN, INPUT_FAILON, INPUT_TIMEOUT); plain environment
-(SONAR_HOST_URL, SONAR_TOKEN, SONAR_PROJECT_KEY, SONAR_ADMIN_TOKEN, AZURE_DEVOPS_EXT_PAT,
-GITHUB_TOKEN, SONAR_PREFLIGHT_FAIL_ON, SONAR_PREFLIGHT_TIMEOUT). Tokens are never taken
-from flags: command lines are visible to other processes.
+Runs the preflight. Configuration, highest precedence first:
+  1. flags below;
+  2. task inputs (INPUT_SONARQUBE naming the service connection, whose URL and token arrive
+     as ENDPOINT_URL_<id> and ENDPOINT_AUTH_PARAMETER_<id>_USERNAME; INPUT_PROJECTKEY,
+     INPUT_ADMINTOKEN, INPUT_AZUREDEVOPSPAT, INPUT_GITHUBTOKEN, INPUT_FAILON, INPUT_TIMEOUT);
+  3. plain environment (SONAR_HOST_URL, SONAR_TOKEN, SONAR_PROJECT_KEY, SONAR_ADMIN_TOKEN,
+     AZURE_DEVOPS_EXT_PAT, GITHUB_TOKEN, SONAR_PREFLIGHT_FAIL_ON, SONAR_PREFLIGHT_TIMEOUT,
+     SONAR_PREFLIGHT_FORMAT, SONAR_PREFLIGHT_RESOLVE).
+Tokens are never taken from flags: command lines are visible to other processes.
 
-Flags:
+Exit codes: 0 passed (or only warnings with --fail-on error), 1 the preflight failed,
+2 the command line is wrong.
+
 `
 
 func versionString() string { return version.String() }
@@ -44,8 +51,7 @@ func (a App) check(ctx context.Context, args []string, getenv func(string) strin
 		return code
 	}
 	if err := cf.validate(); err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight: %v\n", err)
-		return ExitUsage
+		return usageError(stderr, "check", err.Error())
 	}
 	return a.preflight(ctx, cf, getenv, stdout, stderr, nil)
 }
@@ -97,8 +103,7 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		CAFiles: cfg.CAFiles, CAFileSources: cfg.CASources, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
 	})
 	if err != nil {
-		cfg.Problems = append(cfg.Problems, config.Problem{Field: "HTTP client", Message: reg.Redact(err.Error()),
-			Remedy: "Fix the proxy or CA bundle settings named above (AGENT_PROXYURL, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO)."})
+		cfg.Problems = append(cfg.Problems, clientProblem(err, reg.Redact))
 	}
 
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
@@ -109,7 +114,7 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		fmt.Fprintf(errw, "sonar-preflight: internal error: %v\n", err)
 		return ExitFail
 	}
-	rep = preflight.Reconcile(rep)
+	rep = preflight.Reconcile(rep, cfg.From("AZURE_DEVOPS_EXT_PAT"))
 	for _, res := range rep.Results {
 		log.Debug().Str("check", res.ID).Str("status", res.Status.String()).Int64("elapsed_ms", res.Elapsed.Milliseconds()).Msg(res.Message)
 	}
@@ -123,7 +128,10 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		ExitCode: code, SummaryDir: cfg.Pipeline.TempDir, Color: useColor(cf.color, stdout, getenv), Scrub: reg.Redact,
 	}
 	if err := report.Render(out, cfg.Format, rep, meta); err != nil {
-		fmt.Fprintf(errw, "sonar-preflight: could not write the report: %v\n", err)
+		// A reader that went away (| head) needs no message about it.
+		if !errors.Is(err, syscall.EPIPE) {
+			fmt.Fprintf(errw, "sonar-preflight: could not write the report: %v\n", err)
+		}
 		return ExitFail
 	}
 	return code
@@ -158,4 +166,22 @@ func (s *scrubWriter) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+}
+
+// clientProblem turns an HTTP client option the client refused into a
+// configuration problem naming the setting at fault.
+func clientProblem(err error, redact func(string) string) config.Problem {
+	var oe *httpx.OptionError
+	if !errors.As(err, &oe) {
+		return config.Problem{Field: "network settings", Message: redact(err.Error()),
+			Remedy: "Check the proxy and certificate settings (AGENT_PROXYURL, HTTPS_PROXY, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO)."}
+	}
+	p := config.Problem{Field: "network settings", Source: config.DescribeSource(oe.Source), Message: redact(strings.TrimPrefix(oe.Error(), oe.Source+": "))}
+	switch oe.Source {
+	case "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "AGENT_CAINFO":
+		p.Remedy = "Point " + oe.Source + " at a readable file of PEM certificates (-----BEGIN CERTIFICATE-----), or unset it."
+	default:
+		p.Remedy = "Fix " + oe.Source + " (the agent's proxy settings, or the standard proxy variables)."
+	}
+	return p
 }

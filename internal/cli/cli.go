@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+
+	"sonar-preflight/internal/config"
 )
 
 // Exit codes.
@@ -24,8 +26,36 @@ const (
 
 // App carries what a run takes from the process, so tests inject it all.
 type App struct {
-	Now   func() time.Time
-	Stdin io.Reader // simulate: the simulator stops when stdin closes (nil: never)
+	Now func() time.Time
+}
+
+// command is one subcommand. The table below is the program's table of
+// contents: Run dispatches through it and `sonar-preflight --help` lists it,
+// one line each; a new command is one more row. A command prints its own
+// help for --help, which is also what `help CMD` shows.
+type command struct {
+	name    string
+	summary string // one line in the command list
+	run     func(a App, ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"check", "run the preflight (the default command; reads the pipeline's environment)", App.check},
+		{"demo", "run the preflight against a built-in simulated SonarQube and Azure DevOps", App.demo},
+		{"simulate", "serve the simulator until interrupted, to run check against it by hand", App.simulate},
+		{"version", "print the version", App.version},
+		{"help", "list the commands, or show one's help: help CMD", App.help},
+	}
+}
+
+func lookupCommand(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
 }
 
 // Run is the whole program: it parses args (without the program name) and
@@ -34,44 +64,57 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 	if a.Now == nil {
 		a.Now = time.Now
 	}
-	cmd := "check"
+	if len(args) > 0 && isHelpFlag(args[0]) {
+		writeUsage(stdout)
+		return ExitOK
+	}
+	name := "check"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
+		name, args = args[0], args[1:]
 	}
-	switch cmd {
-	case "check":
-		return a.check(ctx, args, getenv, stdout, stderr)
-	case "demo":
-		return a.demo(ctx, args, getenv, stdout, stderr)
-	case "simulate":
-		return a.simulate(ctx, args, stdout, stderr)
-	case "version":
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-			fmt.Fprint(stdout, "Usage: sonar-preflight version\n\nPrints the version.\n")
-			return ExitOK
-		}
-		fmt.Fprintln(stdout, "sonar-preflight", versionString())
-		return ExitOK
-	case "help":
-		fmt.Fprint(stdout, usage)
-		return ExitOK
+	c, ok := lookupCommand(name)
+	if !ok {
+		return usageError(stderr, "", fmt.Sprintf("unknown command %q", name))
 	}
-	fmt.Fprintf(stderr, "sonar-preflight: unknown command %q\n\n%s", cmd, usage)
-	return ExitUsage
+	return c.run(a, ctx, args, getenv, stdout, stderr)
 }
 
-const usage = `sonar-preflight checks, before analysis starts, that SonarQube and its Azure DevOps
-(or GitHub) integration are ready: server, token, base URL, DevOps Platform record,
-project binding and the stored PAT. It fails fast with what is wrong and how to fix it.
+func isHelpFlag(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
 
-Usage:
-  sonar-preflight [check] [flags]        run the preflight (reads the pipeline's environment)
-  sonar-preflight demo [--scenario NAME] run it against the built-in simulator (--list shows scenarios)
-  sonar-preflight version                print the version
-  sonar-preflight <command> --help       help for a command
+func (a App) version(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	if done, code := parseFlags(fs, args, stdout, stderr, "Usage: sonar-preflight version\n\nPrints the version and the commit it was built from.\n\n"); done {
+		return code
+	}
+	fmt.Fprintln(stdout, "sonar-preflight", versionString())
+	return ExitOK
+}
 
-Exit codes: 0 passed (or warnings with --fail-on error), 1 preflight failed, 2 command line wrong.
-`
+func (a App) help(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0 || isHelpFlag(args[0]):
+		writeUsage(stdout)
+		return ExitOK
+	case len(args) > 1:
+		return usageError(stderr, "help", fmt.Sprintf("unexpected argument %q: help takes one command name", args[1]))
+	}
+	c, ok := lookupCommand(args[0])
+	if !ok {
+		return usageError(stderr, "help", fmt.Sprintf("no command %q", args[0]))
+	}
+	return c.run(a, ctx, []string{"--help"}, getenv, stdout, stderr)
+}
+
+// usageError reports a wrong command line in one line on stderr and returns
+// ExitUsage.
+func usageError(stderr io.Writer, cmd, msg string) int {
+	prog := "sonar-preflight"
+	if cmd != "" {
+		prog += " " + cmd
+	}
+	fmt.Fprintf(stderr, "%s: %s (see '%s --help')\n", prog, msg, prog)
+	return ExitUsage
+}
 
 // commonFlags are shared by check and demo.
 type commonFlags struct {
@@ -79,16 +122,18 @@ type commonFlags struct {
 	debug                                                        bool
 }
 
+// register declares the flags; a `word` in a usage names the flag's value
+// in the help (--format FORMAT).
 func (c *commonFlags) register(fs *flag.FlagSet, withTarget bool) {
-	fs.StringVar(&c.format, "format", "", "output format: auto, azp, text, json or markdown (default auto: azp when TF_BUILD=True, else text)")
-	fs.StringVar(&c.failOn, "fail-on", "", "verdict that fails the run: error (default) or warning")
-	fs.StringVar(&c.timeout, "timeout", "", "overall deadline, e.g. 60s or 60 (default 60s)")
+	fs.StringVar(&c.format, "format", "", "output `format`: auto, azp, text, json or markdown (default auto: azp when TF_BUILD=True, else text)")
+	fs.StringVar(&c.failOn, "fail-on", "", "`verdict` that fails the run: error (default) or warning")
+	fs.StringVar(&c.timeout, "timeout", "", "overall `deadline`, e.g. 60s or 60 (default 60s)")
 	fs.BoolVar(&c.debug, "debug", false, "structured debug logs on stderr (secrets are masked)")
-	fs.StringVar(&c.color, "color", "auto", "text colour: auto (only on a terminal), always or never")
+	fs.StringVar(&c.color, "color", "auto", "text `colour`: auto (only on a terminal), always or never")
 	if withTarget {
-		fs.StringVar(&c.hostURL, "host-url", "", "SonarQube URL (overrides the service connection and SONAR_HOST_URL)")
-		fs.StringVar(&c.projectKey, "project-key", "", "SonarQube project key (overrides projectKey and SONAR_PROJECT_KEY)")
-		fs.StringVar(&c.resolve, "resolve", "", "host:port:address[,...] to connect to instead of DNS, like curl --resolve")
+		fs.StringVar(&c.hostURL, "host-url", "", "SonarQube `URL` (overrides the service connection and SONAR_HOST_URL)")
+		fs.StringVar(&c.projectKey, "project-key", "", "SonarQube project `key` (overrides projectKey and SONAR_PROJECT_KEY)")
+		fs.StringVar(&c.resolve, "resolve", "", "host:port:address `list` (comma-separated) to connect to instead of using DNS, like curl --resolve")
 	}
 }
 
@@ -114,26 +159,36 @@ func (c *commonFlags) validate() error {
 	default:
 		return fmt.Errorf("--color %q: use auto, always or never", c.color)
 	}
+	// The rules the environment's values meet, but a wrong flag is a wrong
+	// command line.
+	if c.hostURL != "" {
+		if err := config.ValidateHostURL(c.hostURL); err != nil {
+			return fmt.Errorf("--host-url: %w", err)
+		}
+	}
+	if c.resolve != "" {
+		if err := config.ValidateResolve(c.resolve); err != nil {
+			return fmt.Errorf("--resolve: %w", err)
+		}
+	}
 	return nil
 }
 
-// parseFlags parses args; it returns (done, code) when the run should stop.
-func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer, help string) (bool, int) {
+// parseFlags parses args; it returns (done, code) when the run should stop:
+// after the help (intro, then the flags), or after a usage error in one line.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer, intro string) (bool, int) {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, help)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
+		fmt.Fprint(stdout, intro)
+		writeFlags(stdout, fs)
 		return true, ExitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight %s: %v\nRun 'sonar-preflight %s --help' for usage.\n", fs.Name(), err, fs.Name())
-		return true, ExitUsage
+		return true, usageError(stderr, fs.Name(), err.Error())
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "sonar-preflight %s: unexpected argument %q\nRun 'sonar-preflight %s --help' for usage.\n", fs.Name(), fs.Arg(0), fs.Name())
-		return true, ExitUsage
+		return true, usageError(stderr, fs.Name(), fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	}
 	return false, ExitOK
 }

@@ -171,7 +171,7 @@ func TestSonarRules(t *testing.T) {
 				env["SONAR_ADMIN_TOKEN"] = sim.Token
 				env["SONAR_TOKEN"] = sim.Token
 			},
-			check: "sonar.binding", status: "warn", says: []string{"The admin token (adminToken) is a global analysis token"}},
+			check: "sonar.binding", status: "warn", says: []string{"The admin token (from the SONAR_ADMIN_TOKEN variable) is a global analysis token", "Give an admin token in the SONAR_ADMIN_TOKEN variable"}},
 		// A branch plugin would show in api/features/list: when it cannot
 		// be read, Community Build named by the version scheme alone is
 		// likely, not known, to fail a pull-request analysis.

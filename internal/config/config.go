@@ -34,8 +34,16 @@ type Config struct {
 	Resolve   []string // host:port:address overrides, like curl --resolve (SONAR_PREFLIGHT_RESOLVE, --resolve)
 
 	// Sources names where each value came from ("--flag", "INPUT_X", "ENV"),
-	// keyed by the field's meaning, for debug output and messages.
+	// keyed by the plain variable's name (SONAR_TOKEN, ...), for debug output;
+	// messages name them through From and Where.
 	Sources map[string]string
+	// Task is a run as the Azure DevOps task (its inputs are set), where a
+	// missing value belongs in a task input rather than a variable.
+	Task bool
+
+	// Notes are facts about the configuration worth a line in the report
+	// (e.g. whitespace removed around a token), never its values.
+	Notes []string
 
 	// Problems lists every configuration problem found; Config is usable
 	// only when it is empty.

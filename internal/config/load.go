@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/sethvargo/go-envconfig"
 
+	"sonar-preflight/internal/httpx"
 	"sonar-preflight/internal/secret"
 )
 
@@ -110,8 +110,9 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 	// The service connection: INPUT_SONARQUBE holds the endpoint id; its URL
 	// and token arrive as ENDPOINT_URL_<id> and ENDPOINT_AUTH_PARAMETER_<id>_USERNAME.
 	endpoint := map[string]string{}
+	endpointMissing := false
 	if id := strings.TrimSpace(getenv("INPUT_SONARQUBE")); id != "" {
-		loadEndpoint(c, getenv, id, endpoint, sources)
+		endpointMissing = !loadEndpoint(c, getenv, id, endpoint, sources)
 	}
 
 	lookup := envconfig.LookuperFunc(func(key string) (string, bool) {
@@ -141,15 +142,8 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 		c.problem("configuration", "", fmt.Sprintf("could not read the environment: %v", err), "")
 	}
 	c.Sources = sources
-	src := func(key string) string {
-		if s := sources[key]; s != "" {
-			return s
-		}
-		if in, ok := taskInput[key]; ok {
-			return in + " or " + key
-		}
-		return key
-	}
+	c.Task = strings.TrimSpace(getenv("INPUT_SONARQUBE")) != "" || strings.TrimSpace(getenv("INPUT_PROJECTKEY")) != ""
+	src := c.Where
 
 	// Unexpanded macros: Azure Pipelines leaves $(name) as literal text when
 	// the variable does not exist, so the value is the macro itself.
@@ -172,10 +166,15 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 		}
 	}
 
-	// SonarQube URL.
-	if strings.TrimSpace(r.HostURL) == "" {
-		c.problem(meaning["SONAR_HOST_URL"], src("SONAR_HOST_URL"), "no SonarQube server URL was given",
-			"Select the SonarQube service connection in the task's SonarQube input, or set SONAR_HOST_URL (or --host-url) outside a task.")
+	// SonarQube URL. A service connection that did not reach the step was
+	// reported once above, for its URL and token both.
+	if strings.TrimSpace(r.HostURL) == "" && endpointMissing {
+	} else if strings.TrimSpace(r.HostURL) == "" {
+		rem := "Set SONAR_HOST_URL (or --host-url) to the server's address."
+		if c.Task {
+			rem = "Select the SonarQube service connection in the task's SonarQube input."
+		}
+		c.problem(meaning["SONAR_HOST_URL"], src("SONAR_HOST_URL"), "no SonarQube server URL was given", rem)
 	} else if u, msg := checkURL(r.HostURL); msg != "" {
 		c.problem(meaning["SONAR_HOST_URL"], src("SONAR_HOST_URL"), msg,
 			"Give the server's address as an absolute http(s) URL such as https://sonarqube.example.com or https://host/sonarqube, without user name or password.")
@@ -183,20 +182,16 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 		c.SonarURL = strings.TrimRight(u.String(), "/")
 	}
 	if strings.TrimSpace(r.Token) == "" {
-		c.problem(meaning["SONAR_TOKEN"], src("SONAR_TOKEN"), "no SonarQube token was given",
-			"Put a SonarQube user token (squ_…, My Account > Security) in the service connection's Token field, or set SONAR_TOKEN outside a task.")
-	} else if !macro.MatchString(r.Token) {
-		c.SonarToken = secret.New(strings.TrimSpace(r.Token))
+		if !endpointMissing {
+			c.problem(meaning["SONAR_TOKEN"], src("SONAR_TOKEN"), "no SonarQube token was given",
+				"Put a SonarQube user token (squ_…, My Account > Security) in "+src("SONAR_TOKEN")+".")
+		}
+	} else {
+		c.SonarToken = c.token("SONAR_TOKEN", r.Token)
 	}
-	if !macro.MatchString(r.AdminToken) {
-		c.AdminToken = secret.New(strings.TrimSpace(r.AdminToken))
-	}
-	if !macro.MatchString(r.AzurePAT) {
-		c.AzurePAT = secret.New(strings.TrimSpace(r.AzurePAT))
-	}
-	if !macro.MatchString(r.GitHub) {
-		c.GitHubToken = secret.New(strings.TrimSpace(r.GitHub))
-	}
+	c.AdminToken = c.token("SONAR_ADMIN_TOKEN", r.AdminToken)
+	c.AzurePAT = c.token("AZURE_DEVOPS_EXT_PAT", r.AzurePAT)
+	c.GitHubToken = c.token("GITHUB_TOKEN", r.GitHub)
 	c.ProjectKey = strings.TrimSpace(r.ProjectKey)
 	if c.ProjectKey == "" && !macro.MatchString(r.ProjectKey) {
 		c.problem(meaning["SONAR_PROJECT_KEY"], src("SONAR_PROJECT_KEY"), "no SonarQube project key was given",
@@ -317,7 +312,9 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 	return c
 }
 
-func loadEndpoint(c *Config, getenv func(string) string, id string, out, sources map[string]string) {
+// loadEndpoint reads the service connection the SonarQube input names; it
+// reports false, with a problem, when the agent did not pass it.
+func loadEndpoint(c *Config, getenv func(string) string, id string, out, sources map[string]string) bool {
 	// The agent writes the id as the endpoint GUID's ToString(): lower case.
 	// Try the value as given and lower-cased, so a hand-set input still works.
 	ids := []string{id, strings.ToLower(id), strings.ToUpper(id)}
@@ -334,8 +331,9 @@ func loadEndpoint(c *Config, getenv func(string) string, id string, out, sources
 		out["SONAR_HOST_URL"] = u
 		sources["SONAR_HOST_URL"] = k
 	} else {
-		c.problem(meaning["SONAR_HOST_URL"], k,
-			fmt.Sprintf("the SonarQube service connection %s was not passed to this step (%s is not set)", id, k),
+		// Its URL and its token are both missing then: one problem, not two.
+		c.problem("SonarQube service connection", "the task's SonarQube input",
+			fmt.Sprintf("the service connection %s was not passed to this step (the agent set no %s), so neither the server URL nor the token is known", id, k),
 			"Select an existing SonarQube service connection in the task's SonarQube input (Project settings > Service connections), and check that this pipeline is allowed to use it.")
 	}
 	for _, param := range []string{"_USERNAME", "_APITOKEN", "_PASSWORD"} {
@@ -349,6 +347,7 @@ func loadEndpoint(c *Config, getenv func(string) string, id string, out, sources
 		_, k := get("ENDPOINT_AUTH_PARAMETER_", "_USERNAME")
 		sources["SONAR_TOKEN"] = k
 	}
+	return out["SONAR_HOST_URL"] != ""
 }
 
 var macro = regexp.MustCompile(`\$\([A-Za-z0-9_.\- ]+\)`)
@@ -364,6 +363,25 @@ var meaning = map[string]string{
 	"SONAR_PREFLIGHT_TIMEOUT": "timeout",
 	"SYSTEM_TEAMPROJECT":      "Azure DevOps project",
 	"BUILD_REPOSITORY_NAME":   "repository name",
+}
+
+// token reads a credential: a macro was reported already; whitespace around
+// it is removed with a note; whitespace or control characters inside fail the
+// configuration, naming where the value came from. The value is kept either
+// way, so that it is registered as a secret and masked.
+func (c *Config) token(key, v string) secret.Secret {
+	if macro.MatchString(v) || strings.TrimSpace(v) == "" {
+		return secret.Secret{}
+	}
+	trimmed, note, problem := tokenShape(v)
+	if note != "" {
+		c.Notes = append(c.Notes, fmt.Sprintf("The %s from %s %s.", meaning[key], c.From(key), note))
+	}
+	if problem != "" {
+		c.problem(meaning[key], c.Where(key), problem,
+			fmt.Sprintf("Copy the %s into %s again, alone: no spaces, line breaks or other text around or inside it.", meaning[key], c.Where(key)))
+	}
+	return secret.New(trimmed)
 }
 
 func (c *Config) problem(field, source, msg, remedy string) {
@@ -417,19 +435,10 @@ func ParseTimeout(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// checkResolve applies the HTTP client's own rule for an entry.
 func checkResolve(e string) error {
-	// host:port:addr, where addr may itself be host:port or [v6]:port.
-	parts := strings.SplitN(e, ":", 3)
-	if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
-		return fmt.Errorf("%q is not host:port:address", e)
-	}
-	if n, err := strconv.Atoi(parts[1]); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("%q has an invalid port", e)
-	}
-	if _, _, err := net.SplitHostPort(parts[2]); err != nil && net.ParseIP(parts[2]) == nil {
-		return fmt.Errorf("%q has an invalid address", e)
-	}
-	return nil
+	_, _, err := httpx.ParseResolve(e)
+	return err
 }
 
 func firstNonEmpty(vs ...string) string {

@@ -99,8 +99,8 @@ func TestLoadCollectsEveryProblem(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"SONAR_HOST_URL: its scheme \"ftp\"",
-		"SONAR_TOKEN: the value is the unexpanded pipeline macro $(sonarToken)",
+		"the SONAR_HOST_URL variable: its scheme \"ftp\"",
+		"the SONAR_TOKEN variable: the value is the unexpanded pipeline macro $(sonarToken)",
 		"no SonarQube project key",
 		"\"sometimes\" is not a verdict",
 		"\"soon\" is neither",
@@ -145,16 +145,139 @@ func TestLoadURLRules(t *testing.T) {
 	}
 }
 
+// A service connection the agent did not pass leaves both the URL and the
+// token unknown: one problem says so, not three.
 func TestLoadServiceConnectionMissing(t *testing.T) {
 	t.Parallel()
 	c := Load(context.Background(), getenv(map[string]string{"INPUT_SONARQUBE": id, "INPUT_PROJECTKEY": "k"}), Flags{})
-	var msgs []string
-	for _, p := range c.Problems {
-		msgs = append(msgs, p.Message)
+	if len(c.Problems) != 1 {
+		t.Fatalf("%d problems, want 1: %+v", len(c.Problems), c.Problems)
 	}
-	joined := strings.Join(msgs, "|")
-	if !strings.Contains(joined, "service connection "+id+" was not passed") || !strings.Contains(joined, "no SonarQube token") {
-		t.Errorf("got %q", joined)
+	p := c.Problems[0]
+	if !strings.Contains(p.Message, "service connection "+id+" was not passed") || p.Source != "the task's SonarQube input" ||
+		!strings.Contains(p.Remedy, "Select an existing SonarQube service connection") {
+		t.Errorf("got %+v", p)
+	}
+	// A URL given another way still needs its token.
+	c = Load(context.Background(), getenv(map[string]string{"INPUT_SONARQUBE": id, "INPUT_PROJECTKEY": "k"}), Flags{HostURL: "https://sq.example.com"})
+	if len(c.Problems) != 1 {
+		t.Errorf("with --host-url: %+v", c.Problems)
+	}
+}
+
+// Tokens are printable text without spaces: whitespace around one is removed
+// with a note; whitespace or a control character inside fails the
+// configuration, naming where the value came from and never quoting it.
+func TestLoadTokenCharacters(t *testing.T) {
+	t.Parallel()
+	const secretPart = "squ_abc"
+	tests := []struct {
+		name    string
+		env     map[string]string
+		source  string // Problem.Source, "" for no problem
+		problem string
+		note    string
+	}{
+		{"clean", map[string]string{"SONAR_TOKEN": secretPart + "def"}, "", "", ""},
+		{"trailing newline from a file", map[string]string{"SONAR_TOKEN": secretPart + "def\n"}, "", "",
+			"The SonarQube token from the SONAR_TOKEN variable had whitespace around it"},
+		{"space inside", map[string]string{"SONAR_TOKEN": secretPart + " def"}, "the SONAR_TOKEN variable",
+			"it contains a space (character 8)", ""},
+		{"tab inside a PAT input", map[string]string{"INPUT_AZUREDEVOPSPAT": "abc\tdef", "INPUT_PROJECTKEY": "k"},
+			"the task's azureDevOpsPat input", "it contains a tab (character 4)", ""},
+		{"zero-width space in the admin token", map[string]string{"SONAR_ADMIN_TOKEN": "squ_\u200babc"},
+			"the SONAR_ADMIN_TOKEN variable", "an invisible control character (character 5)", ""},
+		{"line break inside the service connection's token", map[string]string{
+			"INPUT_SONARQUBE": id, "INPUT_PROJECTKEY": "k", "ENDPOINT_URL_" + id: "https://sq",
+			"ENDPOINT_AUTH_PARAMETER_" + id + "_USERNAME": "squ_abc\r\nxyz"},
+			"the SonarQube service connection's Token", "it contains a line break (character 8)", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"SONAR_HOST_URL": "https://sq", "SONAR_TOKEN": "squ_ok", "SONAR_PROJECT_KEY": "k"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			c := Load(context.Background(), getenv(env), Flags{})
+			switch {
+			case tt.source == "" && len(c.Problems) != 0:
+				t.Errorf("problems %+v, want none", c.Problems)
+			case tt.source != "":
+				if len(c.Problems) != 1 || c.Problems[0].Source != tt.source || !strings.Contains(c.Problems[0].Message, tt.problem) ||
+					!strings.Contains(c.Problems[0].Remedy, tt.source) {
+					t.Errorf("problems %+v, want one from %q saying %q", c.Problems, tt.source, tt.problem)
+				}
+			}
+			notes := strings.Join(c.Notes, "|")
+			if tt.note != "" && !strings.Contains(notes, tt.note) || tt.note == "" && notes != "" {
+				t.Errorf("notes %q, want %q", notes, tt.note)
+			}
+			for _, p := range c.Problems {
+				if strings.Contains(p.Message+p.Remedy+notes, secretPart) {
+					t.Errorf("a token was quoted: %+v", p)
+				}
+			}
+			// Kept for masking, trimmed.
+			if tt.name == "trailing newline from a file" && c.SonarToken.Value() != secretPart+"def" {
+				t.Errorf("token not trimmed")
+			}
+		})
+	}
+}
+
+// Messages name sources as a user finds them; a missing value is placed where
+// this kind of run reads it.
+func TestSourceNames(t *testing.T) {
+	t.Parallel()
+	task := Load(context.Background(), getenv(map[string]string{
+		"INPUT_SONARQUBE": id, "ENDPOINT_URL_" + id: "https://sq", "ENDPOINT_AUTH_PARAMETER_" + id + "_USERNAME": "t",
+		"INPUT_PROJECTKEY": "k", "AZURE_DEVOPS_EXT_PAT": "p",
+	}), Flags{})
+	laptop := Load(context.Background(), getenv(map[string]string{"SONAR_TOKEN": "t", "SONAR_PROJECT_KEY": "k"}), Flags{HostURL: "https://sq"})
+	tests := []struct {
+		c         *Config
+		key, want string
+	}{
+		{task, "SONAR_HOST_URL", "the SonarQube service connection's Server Url"},
+		{task, "SONAR_TOKEN", "the SonarQube service connection's Token"},
+		{task, "SONAR_PROJECT_KEY", "the task's projectKey input"},
+		{task, "AZURE_DEVOPS_EXT_PAT", "the AZURE_DEVOPS_EXT_PAT variable"},
+		{task, "SONAR_ADMIN_TOKEN", "the task's adminToken input"},
+		{task, "GITHUB_TOKEN", "the task's gitHubToken input"},
+		{laptop, "SONAR_HOST_URL", "the --host-url flag"},
+		{laptop, "SONAR_TOKEN", "the SONAR_TOKEN variable"},
+		{laptop, "SONAR_ADMIN_TOKEN", "the SONAR_ADMIN_TOKEN variable"},
+		{laptop, "SONAR_PREFLIGHT_FAIL_ON", "the SONAR_PREFLIGHT_FAIL_ON variable (or --fail-on)"},
+	}
+	for _, tt := range tests {
+		if got := tt.c.Where(tt.key); got != tt.want {
+			t.Errorf("Where(%s) = %q, want %q (task %v)", tt.key, got, tt.want, tt.c.Task)
+		}
+	}
+	if laptop.From("SONAR_ADMIN_TOKEN") != "" {
+		t.Error("From names a source for a value not given")
+	}
+}
+
+func TestValidateFlags(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in   string
+		ok   bool
+		with func(string) error
+	}{
+		{"https://sq.example.com/sonarqube", true, ValidateHostURL},
+		{"sq.example.com", false, ValidateHostURL},
+		{"https://u:p@sq", false, ValidateHostURL},
+		{"sq.example.com:443:10.0.0.5", true, ValidateResolve},
+		{"a:443:10.0.0.5, b:443:[2001:db8::1]:8443", true, ValidateResolve},
+		{"sq.example.com:443:otherhost", false, ValidateResolve},
+		{"sq.example.com:443", false, ValidateResolve},
+	} {
+		if err := tt.with(tt.in); (err == nil) != tt.ok {
+			t.Errorf("%q: %v, want ok %v", tt.in, err, tt.ok)
+		}
 	}
 }
 

@@ -87,7 +87,8 @@ type OptionError struct {
 }
 
 func (e *OptionError) Error() string {
-	s := "httpx: " + e.Source + ": " + e.Problem
+	// Shown to users as it is: no package name, the source first.
+	s := e.Source + ": " + e.Problem
 	if e.Err != nil {
 		s += ": " + oneLine(e.Err.Error())
 	}
@@ -632,6 +633,40 @@ func tlsConfig(files []string, sources map[string]string) (*tls.Config, error) {
 	return conf, nil
 }
 
+// ParseResolve reads one curl --resolve style entry, host:port:address,
+// where address is an IP address, optionally with its own port
+// (10.0.0.5, [2001:db8::5], 10.0.0.5:8443, [2001:db8::5]:8443). It returns
+// the host:port it applies to (host lower-cased) and the address to dial.
+// It is the one rule for the entry's form: the configuration and the command
+// line check entries with it.
+func ParseResolve(entry string) (route, target string, err error) {
+	e := strings.TrimSpace(entry)
+	parts := strings.SplitN(e, ":", 3)
+	if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
+		return "", "", fmt.Errorf("%q is not host:port:address", e)
+	}
+	if n, err := strconv.Atoi(parts[1]); err != nil || n < 1 || n > 65535 {
+		return "", "", fmt.Errorf("%q has an invalid port", e)
+	}
+	target = parts[2]
+	if h, p, err := net.SplitHostPort(target); err == nil {
+		if net.ParseIP(h) == nil {
+			return "", "", fmt.Errorf("%q: %q is not an IP address", e, h)
+		}
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", "", fmt.Errorf("%q: the address has an invalid port", e)
+		}
+		target = net.JoinHostPort(h, p)
+	} else {
+		ip := net.ParseIP(strings.Trim(target, "[]"))
+		if ip == nil {
+			return "", "", fmt.Errorf("%q: %q is not an IP address", e, target)
+		}
+		target = net.JoinHostPort(ip.String(), parts[1])
+	}
+	return net.JoinHostPort(strings.ToLower(parts[0]), parts[1]), target, nil
+}
+
 // resolvingDialer dials the Resolve address for a listed host:port; the
 // transport still names the original host in TLS, so certificates verify
 // against it.
@@ -639,27 +674,11 @@ func resolvingDialer(entries []string, timeout time.Duration) (func(ctx context.
 	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	routes := make(map[string]string, len(entries))
 	for _, e := range entries {
-		parts := strings.SplitN(strings.TrimSpace(e), ":", 3)
-		if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
-			return nil, &OptionError{Source: "resolve", Problem: fmt.Sprintf("%q is not host:port:address", e)}
+		route, target, err := ParseResolve(e)
+		if err != nil {
+			return nil, &OptionError{Source: "resolve", Problem: err.Error()}
 		}
-		if n, err := strconv.Atoi(parts[1]); err != nil || n < 1 || n > 65535 {
-			return nil, &OptionError{Source: "resolve", Problem: fmt.Sprintf("%q has an invalid port", e)}
-		}
-		target := parts[2]
-		if h, p, err := net.SplitHostPort(target); err == nil {
-			if net.ParseIP(h) == nil {
-				return nil, &OptionError{Source: "resolve", Problem: fmt.Sprintf("%q: %q is not an IP address", e, h)}
-			}
-			target = net.JoinHostPort(h, p)
-		} else {
-			ip := net.ParseIP(strings.Trim(target, "[]"))
-			if ip == nil {
-				return nil, &OptionError{Source: "resolve", Problem: fmt.Sprintf("%q has an invalid address", e)}
-			}
-			target = net.JoinHostPort(ip.String(), parts[1])
-		}
-		routes[net.JoinHostPort(strings.ToLower(parts[0]), parts[1])] = target
+		routes[route] = target
 	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if h, p, err := net.SplitHostPort(addr); err == nil {

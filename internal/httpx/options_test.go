@@ -39,7 +39,7 @@ func TestNewRejectsUnusableOptions(t *testing.T) {
 		{"resolve without address", Options{Resolve: []string{"sonar.corp:443"}}, "resolve", []string{"host:port:address"}, ""},
 		{"resolve with bad port", Options{Resolve: []string{"sonar.corp:https:127.0.0.1"}}, "resolve", []string{"invalid port"}, ""},
 		{"resolve to a host name", Options{Resolve: []string{"sonar.corp:443:other.corp:443"}}, "resolve", []string{"not an IP"}, ""},
-		{"resolve to garbage", Options{Resolve: []string{"sonar.corp:443:nowhere"}}, "resolve", []string{"invalid address"}, ""},
+		{"resolve to garbage", Options{Resolve: []string{"sonar.corp:443:nowhere"}}, "resolve", []string{`"nowhere" is not an IP address`}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -86,9 +86,10 @@ func (r *run) azdoChecks() []Check {
 	}
 }
 
-// patHowTo says how to make a PAT SonarQube can use, for organization org.
-func patHowTo(org string) string {
-	return "Create a PAT as the account SonarQube uses: Azure DevOps (" + org + ") > User settings > Personal access tokens > New Token, Organization: that organization (not \"All accessible organizations\"), Scopes: Code (Read & write), with an expiry date you will track. Paste it into SonarQube (" + devopsPlace + " > Azure DevOps > the record > Personal Access Token) and into the secret variable that feeds azureDevOpsPat."
+// patHowTo says how to make a PAT SonarQube can use, for organization org,
+// and where this run's PAT goes.
+func (r *run) patHowTo(org string) string {
+	return "Create a PAT as the account SonarQube uses: Azure DevOps (" + org + ") > User settings > Personal access tokens > New Token, Organization: that organization (not \"All accessible organizations\"), Scopes: Code (Read & write), with an expiry date you will track. Paste it into SonarQube (" + devopsPlace + " > Azure DevOps > the record > Personal Access Token) and into " + r.secretPlace("AZURE_DEVOPS_EXT_PAT") + "."
 }
 
 // azdoOrg decides which organization to probe: the pipeline's, else the
@@ -119,11 +120,11 @@ func (r *run) azdoOrg(ctx context.Context) (azdo.Org, string, error) {
 
 func (r *run) checkAzdoPAT(ctx context.Context, a *azdoRun) Finding {
 	if r.cfg.AzurePAT.Empty() {
-		return Finding{Status: Skip, Message: "No Azure DevOps PAT given, so Azure DevOps was not probed directly. To have sonar-preflight name the exact cause of a PAT problem, give the PAT that SonarQube's record holds in the azureDevOpsPat input (from a secret variable), or AZURE_DEVOPS_EXT_PAT outside a task."}
+		return Finding{Status: Skip, Message: "No Azure DevOps PAT given, so Azure DevOps was not probed directly. To have sonar-preflight name the exact cause of a PAT problem, give the PAT that SonarQube's record holds in " + r.givePlace("AZURE_DEVOPS_EXT_PAT") + ", from a secret variable."}
 	}
 	org, src, err := r.azdoOrg(ctx)
 	if err != nil {
-		return Finding{Status: Skip, Message: "Could not verify the PAT: " + err.Error() + ".",
+		return Finding{Status: Skip, Message: "Could not verify the PAT: " + oneLineErr(err) + ".",
 			Remedy: "Run in a pipeline, or set SYSTEM_TEAMFOUNDATIONCOLLECTIONURI to the organization URL (e.g. https://dev.azure.com/<organization>)."}
 	}
 	a.org, a.orgSrc = org, src
@@ -152,11 +153,11 @@ func (r *run) checkAzdoPAT(ctx context.Context, a *azdoRun) Finding {
 		a.jobToken = true
 		f = Finding{Status: Warn,
 			Message: fmt.Sprintf("The token in %s is the job's own access token ($(System.AccessToken)), not a PAT: Azure DevOps at %s identifies it as %s, a pipeline's build service. SonarQube's record needs the PAT of a user or service account, so this run cannot check SonarQube's PAT; the Azure DevOps checks below show the job token's access, not SonarQube's.", r.patSource(), org.BaseURL, who),
-			Remedy:  "Put the PAT that SonarQube's record holds into a secret variable and map it to " + r.patSource() + " instead of $(System.AccessToken). " + patHowTo(org.BaseURL)}
+			Remedy:  "Put the PAT that SonarQube's record holds into a secret variable and map it to " + r.patSource() + " instead of $(System.AccessToken). " + r.patHowTo(org.BaseURL)}
 	case a.jwt:
 		f = Finding{Status: Warn,
 			Message: fmt.Sprintf("Azure DevOps at %s accepts the token in %s as %s, but the token is a JSON Web Token (an access token), not a PAT. SonarQube's record needs a PAT; the checks below show this token's access, which expires with the token.", org.BaseURL, r.patSource(), who),
-			Remedy:  "Give the PAT that SonarQube's record holds in " + r.patSource() + ". " + patHowTo(org.BaseURL)}
+			Remedy:  "Give the PAT that SonarQube's record holds in " + r.patSource() + ". " + r.patHowTo(org.BaseURL)}
 	default:
 		f = Finding{Status: Pass, Message: fmt.Sprintf("Azure DevOps accepts the PAT at %s; it belongs to %s.", org.BaseURL, who)}
 	}
@@ -166,12 +167,10 @@ func (r *run) checkAzdoPAT(ctx context.Context, a *azdoRun) Finding {
 	return f
 }
 
-// patSource names where the Azure DevOps token came from.
+// patSource names where the Azure DevOps token came from, as a user finds
+// it (the task's azureDevOpsPat input, the AZURE_DEVOPS_EXT_PAT variable).
 func (r *run) patSource() string {
-	if s := r.cfg.Sources["AZURE_DEVOPS_EXT_PAT"]; s != "" && s != "AZURE_DEVOPS_EXT_PAT" {
-		return s + " (azureDevOpsPat)"
-	}
-	return "AZURE_DEVOPS_EXT_PAT"
+	return r.cfg.Where("AZURE_DEVOPS_EXT_PAT")
 }
 
 // jwtNote explains a refused token that is a JWT, not a PAT.
@@ -194,18 +193,18 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 	case azdo.FailureSignInPage:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "Azure DevOps answered with its sign-in page (HTTP 203, a redirect, or HTML) instead of the API: it did not accept the PAT. Older SonarQube versions, which follow redirects and accept any 2xx answer, may take such an answer as success, so this failure can stay hidden there.",
-			Remedy:  "The PAT is invalid, revoked, expired" + r.retiredGlobalCause() + " or made for another organization. " + patHowTo(org)}
+			Remedy:  "The PAT is invalid, revoked, expired" + r.retiredGlobalCause() + " or made for another organization. " + r.patHowTo(org)}
 	case azdo.FailureExpired:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "The PAT has expired: Azure DevOps answered \"Access Denied: The Personal Access Token used has expired.\"",
-			Remedy:  "Azure DevOps PATs always carry an expiry date. " + patHowTo(org) + " Note the new expiry date somewhere your team will see it."}
+			Remedy:  "Azure DevOps PATs always carry an expiry date. " + r.patHowTo(org) + " Note the new expiry date somewhere your team will see it."}
 	case azdo.FailureGlobalPAT:
 		if step != "" {
 			break
 		}
 		return Finding{Status: Fail, Evidence: ev,
 			Message: fmt.Sprintf("Azure DevOps rejected the PAT (401) at %s and its answer names global (\"All accessible organizations\") PATs: the PAT is a global one, and Microsoft stops every global PAT on %s.", org, GlobalPATRetirement.Format("2006-01-02")),
-			Remedy:  "Create a PAT scoped to this organization (User settings > Personal access tokens > New Token > Organization: " + a.org.Name + "). " + patHowTo(org)}
+			Remedy:  "Create a PAT scoped to this organization (User settings > Personal access tokens > New Token > Organization: " + a.org.Name + "). " + r.patHowTo(org)}
 	case azdo.FailureUnauthorized:
 		if step != "" {
 			break // a later call's 401 means something else; callers explain theirs
@@ -224,7 +223,7 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 		}
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "Azure DevOps rejected the PAT (401 Unauthorized) at " + org + ". Azure DevOps gives the same answer for several causes, which cannot be told apart from outside: " + causes,
-			Remedy:  strings.Join(append(tell, patHowTo(org)), "\n")}
+			Remedy:  strings.Join(append(tell, r.patHowTo(org)), "\n")}
 	case azdo.FailureNotFound:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: fmt.Sprintf("The organization or collection URL %s does not exist (404), as taken from %s.", org, a.orgSrc),
@@ -232,7 +231,7 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 	case azdo.FailureAnonymous:
 		return Finding{Status: Fail, Evidence: ev,
 			Message: "Azure DevOps answered as the anonymous user: the PAT was not accepted. (This organization has public projects, so it answers a bad PAT anonymously instead of with 401.)",
-			Remedy:  "The PAT is invalid, revoked, expired" + r.retiredGlobalCause() + " or made for another organization. " + patHowTo(org)}
+			Remedy:  "The PAT is invalid, revoked, expired" + r.retiredGlobalCause() + " or made for another organization. " + r.patHowTo(org)}
 	case azdo.FailureThrottled:
 		return Finding{Status: Warn, Evidence: ev,
 			Message: "Could not verify: Azure DevOps throttled the requests (429, TF400733) beyond the wait this run allows.",
@@ -275,11 +274,11 @@ func (r *run) checkGlobalPAT(ctx context.Context, a *azdoRun) Finding {
 		return Finding{Status: Pass, Message: "The PAT is scoped to one organization (not a global PAT)."}
 	}
 	day := GlobalPATRetirement.Format("2006-01-02")
-	rem := "Create a PAT scoped to organization " + a.org.Name + " (User settings > Personal access tokens > New Token > Organization: " + a.org.Name + "), then replace it in SonarQube's record and in the azureDevOpsPat secret variable. Newer SonarQube releases refuse global PATs when a record is created or updated."
+	rem := "Create a PAT scoped to organization " + a.org.Name + " (User settings > Personal access tokens > New Token > Organization: " + a.org.Name + "), then replace it in SonarQube's record and in " + r.secretPlace("AZURE_DEVOPS_EXT_PAT") + ". Newer SonarQube releases refuse global PATs when a record is created or updated."
 	if r.d.Now().Before(GlobalPATRetirement) {
 		days := int(math.Ceil(GlobalPATRetirement.Sub(r.d.Now()).Hours() / 24))
 		return Finding{Status: Warn,
-			Message: fmt.Sprintf("The PAT is a global (\"All accessible organizations\") PAT: Microsoft stops every global PAT on %s (in %d days); pull-request decoration stops with it.", day, days),
+			Message: fmt.Sprintf("The PAT is a global (\"All accessible organizations\") PAT: Microsoft stops every global PAT on %s (%s); pull-request decoration stops with it.", day, inDays(days)),
 			Remedy:  rem}
 	}
 	return Finding{Status: Fail,
@@ -348,7 +347,7 @@ func (r *run) codeRead(ctx context.Context, a *azdoRun) Finding {
 		case azdo.FailureUnauthorized:
 			return Finding{Status: Fail, Evidence: ev, Notes: []string{writeNote},
 				Message: fmt.Sprintf("The PAT was accepted by Azure DevOps but refused (401) when reading repository %s in project %s (from %s): most likely it lacks scope Code (Read & write).", repo, project, src),
-				Remedy:  "Edit the PAT (User settings > Personal access tokens > Edit) and tick Code > Read & write, or create a new one with that scope; then update SonarQube's record and the azureDevOpsPat secret variable."}
+				Remedy:  "Edit the PAT (User settings > Personal access tokens > Edit) and tick Code > Read & write, or create a new one with that scope; then update SonarQube's record and " + r.secretPlace("AZURE_DEVOPS_EXT_PAT") + "."}
 		case azdo.FailureNoAccess, azdo.FailureNotFound:
 			return r.repoHidden(ctx, a, ans, err, writeNote)
 		}
@@ -533,35 +532,45 @@ func (r *run) judgeLevel(ctx context.Context, a *azdoRun, e *azdo.Entitlement) F
 func sameAzureOrg(url, known string) (bool, error) { return azdo.SameOrgAs(url, known) }
 
 // Reconcile explains findings that only make sense side by side: SonarQube's
-// check of its stored PAT and sonar-preflight's own probe of the pipeline's.
-func Reconcile(rep Report) Report {
+// check of its stored PAT and sonar-preflight's own probe of the pipeline's
+// PAT (given in patSource, e.g. "the task's azureDevOpsPat input"). The
+// explanation goes on the check that failed; the other one points to it.
+func Reconcile(rep Report, patSource string) Report {
 	sq, ok1 := rep.Result(IDSonarDevOpsPAT)
 	az, ok2 := rep.Result(IDAzdoPAT)
 	if !ok1 || !ok2 {
 		return rep
 	}
-	var note string
+	pat := "The pipeline's PAT"
+	if patSource != "" {
+		pat += " (from " + patSource + ")"
+	}
+	var failed, other, note string
 	switch {
 	case sq.Status == Fail && az.Status == Pass:
+		failed, other = IDSonarDevOpsPAT, IDAzdoPAT
 		// The agent reached the organization with a PAT that works. Only
 		// when sonar.devops-config passed is the record's URL known to name
 		// it in the right shape; a warning there (an http:// URL, a shape
 		// resting on a convention, records that could not be read) leaves
 		// the URL among the suspects.
-		network := "the SonarQube server's JVM proxy settings, its Java trust store, an Azure DevOps conditional-access or IP policy that blocks the SonarQube server's address, or (SonarQube 2025.1 and later) a redirect on its way"
-		if dc, ok := rep.Result(IDSonarDevOps); ok && dc.Status == Pass {
-			note = "The pipeline's PAT (azureDevOpsPat) works from this agent, but SonarQube's check of the PAT stored in its record fails. If the record holds this same PAT, the PAT is fine and the remaining suspects are on SonarQube's side of the network: " + network + ". If the record holds another PAT, paste this working one into it."
-		} else {
-			note = "The pipeline's PAT (azureDevOpsPat) works from this agent, but SonarQube's check of the PAT stored in its record fails. If the record holds this same PAT, the PAT is fine and the remaining suspects are the record's URL (sonar.devops-config did not confirm it) and SonarQube's side of the network: " + network + ". If the record holds another PAT, paste this working one into it."
+		suspects := "on SonarQube's side of the network"
+		if dc, ok := rep.Result(IDSonarDevOps); !ok || dc.Status != Pass {
+			suspects = "the record's URL (sonar.devops-config did not confirm it) and SonarQube's side of the network"
 		}
+		note = pat + " works from this agent, but SonarQube's check of the PAT stored in its record fails. If the record holds this same PAT, the PAT is fine and the remaining suspects are " + suspects + ": the SonarQube server's JVM proxy settings, its Java trust store, an Azure DevOps conditional-access or IP policy that blocks the SonarQube server's address, or (SonarQube 2025.1 and later) a redirect on its way. If the record holds another PAT, paste this working one into it."
 	case sq.Status == Pass && az.Status == Fail:
-		note = "SonarQube's own check passes while the pipeline's PAT (azureDevOpsPat) fails: either they are different tokens, or SonarQube (older versions follow redirects and accept any 2xx answer) took a sign-in page as success. Make sure both hold the same, working PAT."
+		failed, other = IDAzdoPAT, IDSonarDevOpsPAT
+		note = "SonarQube's own check passes while " + strings.ToLower(pat[:1]) + pat[1:] + " fails: either they are different tokens, or SonarQube (older versions follow redirects and accept any 2xx answer) took a sign-in page as success. Make sure both hold the same, working PAT."
 	default:
 		return rep
 	}
 	for i := range rep.Results {
-		if id := rep.Results[i].ID; id == IDSonarDevOpsPAT || id == IDAzdoPAT {
+		switch rep.Results[i].ID {
+		case failed:
 			rep.Results[i].Notes = append(rep.Results[i].Notes, note)
+		case other:
+			rep.Results[i].Notes = append(rep.Results[i].Notes, "It disagrees with "+failed+": see the note there.")
 		}
 	}
 	return rep

@@ -154,16 +154,16 @@ func (r *run) couldNotVerify(what, permission string, err error) Finding {
 	if kind := r.usedTokenKind(); kind.IsAnalysis() {
 		whose := "The token"
 		if !r.cfg.AdminToken.Empty() {
-			whose = "The admin token (adminToken)"
+			whose = "The admin token (from " + r.cfg.From("SONAR_ADMIN_TOKEN") + ")"
 		}
 		return Finding{Status: Warn,
 			Message:  fmt.Sprintf("Could not verify %s: an analysis token cannot read DevOps settings. %s is a %s, which SonarQube refuses (403) on its DevOps Platform settings whatever its user's permissions; it is meant for running analyses.", what, whose, kind),
-			Remedy:   "Give an admin token: the task's adminToken input (SONAR_ADMIN_TOKEN outside a task) holding a user token (squ_, My Account > Security > Generate Tokens, type User Token) of an account with Administer System, kept in a secret variable. Keep the analysis token for the analysis.",
+			Remedy:   "Give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + ": a user token (squ_, My Account > Security > Generate Tokens, type User Token) of an account with Administer System, from a secret variable. Keep the analysis token for the analysis.",
 			Evidence: evidenceOf(err)}
 	}
-	rem := "Give the token's user the " + permission + " permission, or give an admin token: the task's adminToken input (SONAR_ADMIN_TOKEN outside a task) holding a user token of an administrator, kept in a secret variable."
+	rem := "Give the token's user the " + permission + " permission, or give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + ": a user token of an administrator, from a secret variable."
 	if !r.cfg.AdminToken.Empty() {
-		rem = "The admin token's user lacks " + permission + ": use a user token of an account that has it in the adminToken input."
+		rem = "The admin token's user lacks " + permission + ": put a user token of an account that has it in " + r.secretPlace("SONAR_ADMIN_TOKEN") + "."
 	}
 	return Finding{Status: Warn,
 		Message:  "Could not verify " + what + ": SonarQube answered 403 Insufficient privileges; the token lacks " + permission + ".",

@@ -103,7 +103,7 @@ type githubRun struct {
 
 func (r *run) checkGitHubRepo(ctx context.Context, g *githubRun) Finding {
 	if r.cfg.GitHubToken.Empty() {
-		return Finding{Status: Skip, Message: "No GitHub token given, so GitHub was not probed. Give a token in the gitHubToken input (from a secret variable), or GITHUB_TOKEN outside a task, to check that the repository is visible."}
+		return Finding{Status: Skip, Message: "No GitHub token given, so GitHub was not probed. Give a token in " + r.givePlace("GITHUB_TOKEN") + ", from a secret variable, to check that the repository is visible."}
 	}
 	p := r.cfg.Pipeline
 	owner, name, err := github.SplitRepo(p.RepoName)
@@ -116,11 +116,11 @@ func (r *run) checkGitHubRepo(ctx context.Context, g *githubRun) Finding {
 	}
 	host, err := github.HostFromRepoURI(uri)
 	if err != nil {
-		return Finding{Status: Skip, Message: "Could not verify the repository: " + err.Error()}
+		return Finding{Status: Skip, Message: "Could not verify the repository: " + oneLineErr(err)}
 	}
 	c, err := github.New(host, r.cfg.GitHubToken, r.d.HTTP)
 	if err != nil {
-		return Finding{Status: Fail, Message: "Could not set up the GitHub client: " + err.Error()}
+		return Finding{Status: Fail, Message: "Could not set up the GitHub client: " + oneLineErr(err)}
 	}
 	g.client = c
 	repo, err := c.Repository(ctx, owner, name)
@@ -131,7 +131,7 @@ func (r *run) checkGitHubRepo(ctx context.Context, g *githubRun) Finding {
 		switch github.Classify(err) {
 		case github.FailureBadCredentials:
 			return Finding{Status: Fail, Evidence: ev, Message: "GitHub rejected the token (401 Bad credentials): it is invalid, expired or revoked.",
-				Remedy: "Create a new token (GitHub > Settings > Developer settings > Personal access tokens) with read access to " + p.RepoName + ", and update the secret variable that feeds gitHubToken."}
+				Remedy: "Create a new token (GitHub > Settings > Developer settings > Personal access tokens) with read access to " + p.RepoName + ", and update " + r.secretPlace("GITHUB_TOKEN") + "."}
 		case github.FailureSSORequired:
 			rem := "The token's owner must authorise it for the organization's SAML single sign-on"
 			if ge != nil && ge.SSOURL != "" {
@@ -163,7 +163,7 @@ func (r *run) checkGitHubRepo(ctx context.Context, g *githubRun) Finding {
 		if left < tokenExpiryWarning {
 			f.Status = Warn
 			f.Message = fmt.Sprintf("Repository %s is visible, but the token expires on %s (%s).", repo.FullName, repo.TokenExpiration.UTC().Format("2006-01-02 15:04 MST"), humanDays(left))
-			f.Remedy = "Create a new token before then and update the secret variable that feeds gitHubToken."
+			f.Remedy = "Create a new token before then and update " + r.secretPlace("GITHUB_TOKEN") + "."
 		} else {
 			f.Notes = append(f.Notes, "The token expires on "+repo.TokenExpiration.UTC().Format("2006-01-02")+".")
 		}

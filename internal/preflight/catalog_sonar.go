@@ -51,12 +51,13 @@ func (r *run) checkConfig(ctx context.Context) Finding {
 		if len(msg) > 1 {
 			head = fmt.Sprintf("%d configuration problems:", len(msg))
 		}
-		return Finding{Status: Fail, Message: head + "\n- " + strings.Join(msg, "\n- "), Remedy: strings.Join(uniqStrings(rem), "\n")}
+		return Finding{Status: Fail, Message: head + "\n- " + strings.Join(msg, "\n- "), Remedy: strings.Join(uniqStrings(rem), "\n"),
+			Notes: c.Notes}
 	}
 	f := Finding{Status: Pass, Message: fmt.Sprintf("SonarQube %s, project %s.", c.SonarURL, c.ProjectKey)}
-	src := func(k string) string { return c.Sources[k] }
 	f.Notes = append(f.Notes, fmt.Sprintf("Server URL from %s, token from %s, project key from %s.",
-		src("SONAR_HOST_URL"), src("SONAR_TOKEN"), src("SONAR_PROJECT_KEY")))
+		c.From("SONAR_HOST_URL"), c.From("SONAR_TOKEN"), c.From("SONAR_PROJECT_KEY")))
+	f.Notes = append(f.Notes, c.Notes...)
 	p := c.Pipeline
 	switch {
 	case !p.InPipeline && p.CollectionURI == "":
@@ -194,13 +195,13 @@ func (r *run) checkToken(ctx context.Context) Finding {
 	if !r.cfg.AdminToken.Empty() {
 		switch {
 		case adminErr != nil && sonar.IsUnauthorized(adminErr):
-			return Finding{Status: Fail, Message: "SonarQube rejected the admin token (adminToken): it is expired, revoked or mistyped.",
-				Remedy: "Generate a new user token for an account with Administer System and put it in the adminToken input (a secret variable).", Evidence: evidenceOf(adminErr)}
+			return Finding{Status: Fail, Message: "SonarQube rejected the admin token (from " + r.cfg.From("SONAR_ADMIN_TOKEN") + "): it is expired, revoked or mistyped.",
+				Remedy: "Generate a new user token for an account with Administer System and put it in " + r.secretPlace("SONAR_ADMIN_TOKEN") + ".", Evidence: evidenceOf(adminErr)}
 		case adminErr != nil:
 			return r.sonarFailure(adminErr, "read the admin token's user")
 		case !admin.IsLoggedIn:
-			return Finding{Status: Fail, Message: "The admin token (adminToken) was not recognised: SonarQube answered as an anonymous user.",
-				Remedy: "Generate a new user token for an account with Administer System and put it in the adminToken input."}
+			return Finding{Status: Fail, Message: "The admin token (from " + r.cfg.From("SONAR_ADMIN_TOKEN") + ") was not recognised: SonarQube answered as an anonymous user.",
+				Remedy: "Generate a new user token for an account with Administer System and put it in " + r.secretPlace("SONAR_ADMIN_TOKEN") + "."}
 		case !admin.HasGlobal("admin"):
 			f.Notes = append(f.Notes, fmt.Sprintf("The admin token belongs to %s, who lacks Administer System: the DevOps Platform checks may not be verifiable.", admin.Login))
 		default:
@@ -492,7 +493,7 @@ func oneLineErr(err error) string {
 	if err == nil {
 		return ""
 	}
-	return strings.Join(strings.Fields(err.Error()), " ")
+	return userText(strings.Join(strings.Fields(err.Error()), " "))
 }
 
 func evidenceOf(err error) []Evidence {

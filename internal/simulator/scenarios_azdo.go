@@ -156,7 +156,7 @@ func azdoScenarios() []Scenario {
 		nil, nil, azdoExpect(checkSonarPAT, "fail"))
 	sonarBlocked.Sonar.ValidationError = map[string]string{defaultAlmKey: msgInvalidAzure}
 	scenarios = append(scenarios, withText(sonarBlocked,
-		map[string]string{checkSonarPAT: "the remaining suspects are on SonarQube's side of the network", checkAzdoPAT: "the remaining suspects are on SonarQube's side of the network"}))
+		map[string]string{checkSonarPAT: "the remaining suspects are on SonarQube's side of the network", checkAzdoPAT: "disagrees with sonar.devops-pat"}))
 
 	// Proxy settings as the agent passes them (issue 9, rule 8): the
 	// bypass list holds an entry with a look-ahead, which the agent (.NET)

@@ -215,9 +215,8 @@ func build(ctx context.Context, root, out, goos, goarch string) error {
 }
 
 type simulator struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	done  chan struct{}
+	cmd  *exec.Cmd
+	done chan struct{}
 }
 
 // startSimulator runs `simulate` and returns once its environment file is
@@ -226,10 +225,6 @@ func startSimulator(ctx context.Context, bin, envFile, logFile string, latency t
 	cmd := exec.CommandContext(ctx, bin, "simulate", "--scenario", critpath.Scenario,
 		"--latency", latency.String(), "--env-file", envFile, "--log-file", logFile)
 	cmd.Env = []string{} // nothing of this shell reaches it
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -239,7 +234,7 @@ func startSimulator(ctx context.Context, bin, envFile, logFile string, latency t
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the simulator: %w", err)
 	}
-	s := &simulator{cmd: cmd, stdin: stdin, done: make(chan struct{})}
+	s := &simulator{cmd: cmd, done: make(chan struct{})}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	go func() {
 		_, _ = io.Copy(io.Discard, out)
@@ -253,10 +248,10 @@ func startSimulator(ctx context.Context, bin, envFile, logFile string, latency t
 	return s, nil
 }
 
-// stop closes the simulator's stdin, which ends it; a simulator that does not
-// end is killed.
+// stop sends SIGTERM, which ends the simulator (it removes its environment
+// file and CA); a simulator that does not end is killed.
 func (s *simulator) stop() {
-	_ = s.stdin.Close()
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	t := time.NewTimer(5 * time.Second)
 	defer t.Stop()
 	select {

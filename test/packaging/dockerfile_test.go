@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -162,10 +163,12 @@ func TestDockerfile(t *testing.T) {
 		names[s.Name] = true
 	}
 
-	t.Run("build stage makes a static, stamped binary", func(t *testing.T) {
+	t.Run("build stage makes a static, stamped binary and the minimal root", func(t *testing.T) {
 		b := stages[0]
-		if !strings.HasPrefix(b.Image, "golang:") {
-			t.Errorf("first stage FROM %s, want a golang image", b.Image)
+		// An exact Go release, the one go.mod asks for: a floating 1.26 tag
+		// would build releases with whatever patch level the day brings.
+		if want := "golang:" + goModVersion(t) + "-"; !strings.HasPrefix(b.Image, want) && !strings.Contains(b.Image, "@sha256:") {
+			t.Errorf("first stage FROM %s, want %s<suite> (go.mod's version) or a digest", b.Image, want)
 		}
 		var build string
 		for _, in := range b.all("RUN") {
@@ -177,9 +180,10 @@ func TestDockerfile(t *testing.T) {
 			"CGO_ENABLED=0", "-trimpath", "-s -w", "./cmd/sonar-preflight",
 			"-X sonar-preflight/internal/version.Version=${VERSION}",
 			"-X sonar-preflight/internal/version.Commit=${COMMIT}",
+			"scripts/minimal-rootfs.sh /out/rootfs /out/sonar-preflight /etc/ssl/certs/ca-certificates.crt",
 		} {
 			if !strings.Contains(build, want) {
-				t.Errorf("go build lacks %q: %s", want, build)
+				t.Errorf("the build's RUN lacks %q: %s", want, build)
 			}
 		}
 	})
@@ -192,29 +196,25 @@ func TestDockerfile(t *testing.T) {
 		if m.Image != "scratch" {
 			t.Errorf("minimal FROM %s, want scratch (the binary is static)", m.Image)
 		}
-		var certs bool
-		for _, in := range m.all("COPY") {
-			certs = certs || strings.Contains(in.Args, "ca-certificates.crt")
+		// The whole root in one COPY, so /tmp keeps its 1777 (a COPY makes the
+		// folders it copies into itself, 0755 root). TestMinimalImageLayout
+		// runs the same script and the binary in its result.
+		copies := m.all("COPY")
+		if len(copies) != 1 || copies[0].Args != "--from=build /out/rootfs/ /" {
+			t.Errorf("minimal must copy exactly the root scripts/minimal-rootfs.sh laid out (COPY --from=build /out/rootfs/ /), has %v", copies)
 		}
-		if !certs {
-			t.Error("minimal has no CA certificates")
-		}
-		flags, dest := binaryCopy(t, m)
-		if flags["chmod"] != "0755" || dest != "/usr/local/bin/sonar-preflight" {
-			t.Errorf("binary copied to %s with chmod %q", dest, flags["chmod"])
-		}
-		if u, ok := m.last("USER"); !ok || isRootUser(u.Args) {
-			t.Errorf("minimal must run as a non-root user, USER %q", u.Args)
+		if uid, gid := minimalUser(t, m); uid == 0 || gid == 0 {
+			t.Errorf("minimal must run as a non-root user and group, USER %d:%d", uid, gid)
 		}
 		ep, ok := m.last("ENTRYPOINT")
 		var argv []string
 		if !ok || json.Unmarshal([]byte(ep.Args), &argv) != nil || !slices.Equal(argv, []string{"sonar-preflight"}) {
 			t.Errorf(`minimal ENTRYPOINT %q, want exec form ["sonar-preflight"]`, ep.Args)
 		}
-		env, _ := m.last("ENV")
-		if !strings.Contains(env.Args, "PATH=") || !strings.Contains(env.Args, "/usr/local/bin") {
-			t.Errorf("minimal sets no PATH with /usr/local/bin (ENTRYPOINT resolves through it): %q", env.Args)
+		if path := stageEnv(m)["PATH"]; !slices.Contains(strings.Split(path, ":"), "/usr/local/bin") {
+			t.Errorf("minimal sets no PATH with /usr/local/bin (ENTRYPOINT resolves through it): %q", path)
 		}
+		checkLabels(t, m)
 	})
 
 	t.Run("default target is a container-job image", func(t *testing.T) {
@@ -222,9 +222,10 @@ func TestDockerfile(t *testing.T) {
 		if j.Name == "minimal" || j.Name == "build" {
 			t.Fatalf("the last stage (what `docker build` makes without --target) is %q", j.Name)
 		}
-		// glibc and bash: Debian or Ubuntu, not Alpine, not scratch or distroless.
-		if !regexp.MustCompile(`^(debian|ubuntu):[^:]*$`).MatchString(j.Image) {
-			t.Errorf("job image FROM %s, want a Debian or Ubuntu base (glibc, bash)", j.Image)
+		// glibc and bash: Debian or Ubuntu, not Alpine, not scratch or
+		// distroless; pinned to a dated build or a digest.
+		if !regexp.MustCompile(`^(debian|ubuntu):[a-z]+-\d{8}(-slim)?$|^(debian|ubuntu):[^@]*@sha256:[0-9a-f]{64}$`).MatchString(j.Image) {
+			t.Errorf("job image FROM %s, want a Debian or Ubuntu base (glibc, bash) pinned by dated tag or digest", j.Image)
 		}
 		if in, ok := j.last("ENTRYPOINT"); ok {
 			t.Errorf("line %d: a job container must have no ENTRYPOINT (the agent's docker exec needs it running)", in.Line)
@@ -244,7 +245,111 @@ func TestDockerfile(t *testing.T) {
 		if flags["chmod"] != "0755" || dest != "/usr/local/bin/sonar-preflight" {
 			t.Errorf("binary copied to %s with chmod %q, want /usr/local/bin with 0755", dest, flags["chmod"])
 		}
+		checkLabels(t, j)
 	})
+}
+
+// goModVersion is the go directive of go.mod: the Go release the project is
+// built with everywhere.
+func goModVersion(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+\.\d+)\s*$`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("go.mod has no go directive with a patch version (go 1.26.8)")
+	}
+	return string(m[1])
+}
+
+// stageEnv is the stage's ENV instructions as a map (KEY=VALUE forms).
+func stageEnv(s stage) map[string]string {
+	env := map[string]string{}
+	for _, in := range s.all("ENV") {
+		for _, kv := range strings.Fields(in.Args) {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				env[k] = strings.Trim(v, `"`)
+			}
+		}
+	}
+	return env
+}
+
+var labelRE = regexp.MustCompile(`([A-Za-z0-9._-]+)=("([^"]*)"|(\S+))`)
+
+// checkLabels holds a final stage to the OCI annotations a registry and a
+// scanner read: where the source is, which version and commit, which license,
+// the version and commit from the build arguments declared in that stage (a
+// stage sees no ARG of another).
+func checkLabels(t *testing.T, s stage) {
+	t.Helper()
+	labels := map[string]string{}
+	args := map[string]bool{}
+	for _, in := range s.Body {
+		switch in.Cmd {
+		case "ARG":
+			name, _, _ := strings.Cut(in.Args, "=")
+			args[name] = true
+		case "LABEL":
+			for _, m := range labelRE.FindAllStringSubmatch(in.Args, -1) {
+				v := m[3]
+				if m[4] != "" {
+					v = m[4]
+				}
+				labels[m[1]] = v
+				// The value is read when the LABEL runs: its ARGs must come first.
+				for _, ref := range regexp.MustCompile(`\$\{?([A-Z_]+)`).FindAllStringSubmatch(v, -1) {
+					if !args[ref[1]] {
+						t.Errorf("stage %s: label %s uses ${%s}, not declared by an ARG before it in this stage", s.Name, m[1], ref[1])
+					}
+				}
+			}
+		}
+	}
+	want := map[string]string{
+		"org.opencontainers.image.source":   "${SOURCE}",
+		"org.opencontainers.image.version":  "${VERSION}",
+		"org.opencontainers.image.revision": "${COMMIT}",
+		"org.opencontainers.image.licenses": licenseID(t),
+	}
+	for k, v := range want {
+		if labels[k] != v {
+			t.Errorf("stage %s: label %s = %q, want %q", s.Name, k, labels[k], v)
+		}
+	}
+}
+
+// licenseID is the SPDX identifier of the LICENSE file.
+func licenseID(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "LICENSE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), "MIT License") {
+		t.Fatalf("LICENSE is not the MIT license the labels and manifests name")
+	}
+	return "MIT"
+}
+
+// minimalUser is the numeric uid:gid of the minimal stage's USER.
+func minimalUser(t *testing.T, m stage) (uid, gid int) {
+	t.Helper()
+	u, ok := m.last("USER")
+	if !ok {
+		t.Fatal("minimal has no USER")
+	}
+	var err error
+	us, gs, _ := strings.Cut(strings.TrimSpace(u.Args), ":")
+	if uid, err = strconv.Atoi(us); err != nil {
+		t.Fatalf("minimal USER %q: want numeric uid:gid (Kubernetes' runAsNonRoot can only verify numbers)", u.Args)
+	}
+	if gid, err = strconv.Atoi(gs); err != nil {
+		t.Fatalf("minimal USER %q: want numeric uid:gid", u.Args)
+	}
+	return uid, gid
 }
 
 func isRootUser(u string) bool {

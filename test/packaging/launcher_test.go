@@ -60,7 +60,7 @@ func endpointEnv(url, token string) map[string]string {
 	}
 }
 
-// taskCopy lays out a task folder like the agent's: launcher.js and
+// taskCopy lays out a task folder like the agent's: launcher.js, task.json and
 // bin/<platform>/<exe> copied from binary with the given mode (a .vsix
 // restores no exec bit, hence 0o644 in most cases).
 func taskCopy(t *testing.T, platform, exe, binary string, mode os.FileMode) (dir, binPath string) {
@@ -73,6 +73,8 @@ func taskCopy(t *testing.T, platform, exe, binary string, mode os.FileMode) (dir
 	if err := os.WriteFile(filepath.Join(dir, "launcher.js"), src, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// MockTestRunner looks for the task.json beside the task.
+	copyFile(t, filepath.Join(repoRoot, taskRel, "task.json"), filepath.Join(dir, "task.json"), 0o644)
 	if binary == "" {
 		return dir, ""
 	}
@@ -130,35 +132,58 @@ func parseFake(t *testing.T, stdout string) fakeReport {
 	return r
 }
 
-func TestLauncherRunsBinaryWithAgentEnvironment(t *testing.T) {
+// launcherCase is one way the binary can end, and what the launcher must
+// make of it: the agent adds an error of its own for any non-zero exit of a
+// Node handler, so the launcher exits 0 whenever the binary reported the
+// step's result, and reports a failure itself (exit 1) only when it did not.
+type launcherCase struct {
+	name     string
+	fake     map[string]string // FAKE_* variables for testdata/fakebin
+	wantCode int
+	// wantFailure is a part of the launcher's own failure message; "" means
+	// the launcher must add no logging command of its own.
+	wantFailure string
+}
+
+var launcherCases = []launcherCase{
+	{name: "passed and reported", fake: map[string]string{"FAKE_REPORT": "Succeeded", "FAKE_EXIT": "0"}, wantCode: 0},
+	{name: "preflight failed and reported", fake: map[string]string{"FAKE_REPORT": "Failed", "FAKE_EXIT": "1"}, wantCode: 0},
+	{name: "warnings reported", fake: map[string]string{"FAKE_REPORT": "SucceededWithIssues", "FAKE_EXIT": "0"}, wantCode: 0},
+	// The real binary always reports in azp format, which the launcher asks for.
+	{name: "passed without a report", fake: map[string]string{"FAKE_EXIT": "0"}, wantCode: 1,
+		wantFailure: "exited with code 0 without reporting a result"},
+	{name: "failed without a report", fake: map[string]string{"FAKE_EXIT": "1"}, wantCode: 1,
+		wantFailure: "exited with code 1 without reporting a result"},
+	// A Go panic exits 2 after printing the stack to stderr.
+	{name: "crashed before reporting", fake: map[string]string{"FAKE_EXIT": "2"}, wantCode: 1,
+		wantFailure: "exited with code 2 without reporting a result (a crash"},
+	{name: "killed by a signal", fake: map[string]string{"FAKE_SIGNAL": "KILL"}, wantCode: 1,
+		wantFailure: "stopped by signal SIGKILL before it finished."},
+	{name: "killed after reporting", fake: map[string]string{"FAKE_REPORT": "Succeeded", "FAKE_SIGNAL": "KILL"}, wantCode: 1,
+		wantFailure: "stopped by signal SIGKILL after it reported its result, before it exited."},
+}
+
+func TestLauncherExitCodes(t *testing.T) {
 	t.Parallel()
 	const token = "squ_0123456789abcdef0123456789abcdef01234567"
-	tests := []struct {
-		name     string
-		exit     string
-		wantCode int
-	}{
-		{"passed", "0", 0},
-		{"preflight failed", "1", 1},
-		{"command line wrong", "2", 2},
-		{"any other code", "77", 77},
-	}
-	for _, tt := range tests {
+	for _, tt := range launcherCases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir, bin := taskCopy(t, nodePlatform(), "sonar-preflight", fakeBinary(t), 0o644)
 			extra := endpointEnv("https://sonar.example.test/sonarqube", token)
-			extra["FAKE_EXIT"] = tt.exit
+			for k, v := range tt.fake {
+				extra[k] = v
+			}
 			env := agentEnv(t, map[string]string{"SonarQube": endpointID, "projectKey": "my-project"}, extra)
 
 			r := runNode(t, env, filepath.Join(dir, "launcher.js"))
 
 			if r.code != tt.wantCode {
-				t.Errorf("exit code %d, want %d (stderr %q)", r.code, tt.wantCode, r.stderr)
+				t.Errorf("exit code %d, want %d (stdout %q, stderr %q)", r.code, tt.wantCode, r.stdout, r.stderr)
 			}
 			rep := parseFake(t, r.stdout)
-			if !slices.Equal(rep.Args, []string{"check"}) {
-				t.Errorf("binary args %q, want [check]", rep.Args)
+			if !slices.Equal(rep.Args, []string{"check", "--format", "azp"}) {
+				t.Errorf("binary args %q, want [check --format azp]", rep.Args)
 			}
 			got := parseEnvList(rep.Env)
 			for k, v := range env {
@@ -169,16 +194,37 @@ func TestLauncherRunsBinaryWithAgentEnvironment(t *testing.T) {
 			if !strings.Contains(r.stderr, "fakebin: stderr line") {
 				t.Errorf("binary's stderr not passed through: %q", r.stderr)
 			}
-			// The agent scans the whole log for ##vso; the launcher itself
-			// must add nothing when the binary ran.
-			if strings.Contains(r.stdout, "##vso[") {
-				t.Errorf("launcher wrote logging commands of its own: %q", r.stdout)
+			if want := tt.fake["FAKE_REPORT"]; want != "" &&
+				!strings.Contains(r.stdout, "##vso[task.complete result="+want+";]fake result\n") {
+				t.Errorf("the binary's result line did not pass through whole: %q", r.stdout)
+			}
+			own := launcherCommands(r.stdout)
+			if tt.wantFailure == "" {
+				// The agent scans the whole log for ##vso; the launcher itself
+				// must add nothing when the binary reported.
+				if len(own) != 0 {
+					t.Errorf("launcher wrote logging commands of its own: %q", own)
+				}
+			} else {
+				checkLauncherFailure(t, r, tt.wantFailure)
 			}
 			if fi, err := os.Stat(bin); err != nil || fi.Mode().Perm() != 0o755 {
 				t.Errorf("binary mode after launch: %v %v, want 0755 (the .vsix drops the exec bit)", fi.Mode(), err)
 			}
 		})
 	}
+}
+
+// launcherCommands are the logging commands in stdout that the fake binary
+// did not write (it writes only task.complete with the message "fake result").
+func launcherCommands(stdout string) []string {
+	var out []string
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.Contains(line, "##vso[") && !strings.HasSuffix(line, "]fake result") {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // TestLauncherPlatforms runs launcher.js as if on each agent platform (a
@@ -210,7 +256,7 @@ func TestLauncherPlatforms(t *testing.T) {
 			} else {
 				dir, _ = taskCopy(t, "", "", "", 0)
 			}
-			env := agentEnv(t, nil, map[string]string{"FAKE_PLATFORM": tt.platform, "FAKE_ARCH": tt.arch})
+			env := agentEnv(t, nil, map[string]string{"FAKE_PLATFORM": tt.platform, "FAKE_ARCH": tt.arch, "FAKE_REPORT": "Succeeded"})
 			r := runNode(t, env, "-r", preload, filepath.Join(dir, "launcher.js"))
 			if tt.folder != "" {
 				if r.code != 0 {
@@ -244,33 +290,52 @@ func TestLauncherMissingBinary(t *testing.T) {
 	}
 }
 
-func TestLauncherBinaryKilledBySignal(t *testing.T) {
+// TestLauncherBinaryCannotStart: something that cannot be executed stands
+// where the binary should be; spawn fails, which must become a clear task
+// failure naming the binary and the cause, not a crash.
+func TestLauncherBinaryCannotStart(t *testing.T) {
 	t.Parallel()
-	dir, _ := taskCopy(t, nodePlatform(), "sonar-preflight", fakeBinary(t), 0o644)
-	r := runNode(t, agentEnv(t, nil, map[string]string{"FAKE_SIGNAL": "KILL"}), filepath.Join(dir, "launcher.js"))
-	if r.code != 1 {
-		t.Errorf("exit code %d, want 1", r.code)
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, bin string)
+		cause string // in the message
+	}{
+		{"a folder", func(t *testing.T, bin string) {
+			if err := os.MkdirAll(bin, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, "EACCES"},
+		// A truncated download or a binary of another format: the kernel refuses it.
+		{"not an executable", func(t *testing.T, bin string) {
+			writeBin(t, bin, []byte("\x00\x01 not a program\n"))
+		}, "is not an executable for " + nodePlatform() + " (ELF "},
+		{"empty", func(t *testing.T, bin string) {
+			writeBin(t, bin, nil)
+		}, "): it is empty; reinstall"},
 	}
-	parseFake(t, r.stdout)
-	if !strings.Contains(r.stdout, "##vso[task.complete result=Failed;]") || !strings.Contains(r.stdout, "SIGKILL") {
-		t.Errorf("no failed result naming the signal: %q", r.stdout)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, _ := taskCopy(t, "", "", "", 0)
+			bin := filepath.Join(dir, "bin", nodePlatform(), "sonar-preflight")
+			tt.setup(t, bin)
+			r := runNode(t, agentEnv(t, nil, nil), filepath.Join(dir, "launcher.js"))
+			checkLauncherFailure(t, r, nodePlatform())
+			if !strings.Contains(r.stdout, "##vso[task.issue type=error;]sonar-preflight could not be started") ||
+				!strings.Contains(r.stdout, bin) || !strings.Contains(r.stdout, tt.cause) {
+				t.Errorf("no error issue naming the binary and %s: %q", tt.cause, r.stdout)
+			}
+		})
 	}
 }
 
-func TestLauncherBinaryCannotStart(t *testing.T) {
-	t.Parallel()
-	// Where the binary should be stands a folder: spawn fails (EACCES), which
-	// must become a clear task failure, not a crash.
-	dir, _ := taskCopy(t, "", "", "", 0)
-	bin := filepath.Join(dir, "bin", nodePlatform(), "sonar-preflight")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
+func writeBin(t *testing.T, bin string, b []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r := runNode(t, agentEnv(t, nil, nil), filepath.Join(dir, "launcher.js"))
-	checkLauncherFailure(t, r, nodePlatform())
-	if !strings.Contains(r.stdout, "##vso[task.issue type=error;]sonar-preflight could not be started") ||
-		!strings.Contains(r.stdout, bin) {
-		t.Errorf("no error issue naming the binary: %q", r.stdout)
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -280,7 +345,7 @@ func TestLauncherForwardsTermination(t *testing.T) {
 	t.Parallel()
 	dir, _ := taskCopy(t, nodePlatform(), "sonar-preflight", fakeBinary(t), 0o644)
 	cmd := exec.Command(nodePath(t), filepath.Join(dir, "launcher.js"))
-	cmd.Env = envList(agentEnv(t, nil, map[string]string{"FAKE_WAIT": "TERM"}))
+	cmd.Env = envList(agentEnv(t, nil, map[string]string{"FAKE_WAIT": "TERM", "FAKE_REPORT": "Failed"}))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -314,12 +379,104 @@ func TestLauncherForwardsTermination(t *testing.T) {
 		t.Errorf("the binary never heard SIGTERM; output %q", rest)
 	}
 	_ = cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 5 || !strings.Contains(string(rest), "fakebin: terminated") {
-		t.Errorf("exit %d, output %q: want the binary's own exit 5 after it got SIGTERM", code, rest)
+	// The binary stopped, reported its (failed) result and exited 5: the
+	// result stands, and the launcher adds no error of the agent's own.
+	if code := cmd.ProcessState.ExitCode(); code != 0 || !strings.Contains(string(rest), "fakebin: terminated") ||
+		!strings.Contains(string(rest), "##vso[task.complete result=Failed;]fake result") {
+		t.Errorf("exit %d, output %q: want the binary's report after SIGTERM, then exit 0", code, rest)
 	}
 }
 
-func checkLauncherFailure(t *testing.T, r run, platform string) {
+// mockResult is what azure-pipelines-task-lib's MockTestRunner concluded
+// (testdata/mockrunner.js), with the task process's exit code.
+type mockResult struct {
+	Succeeded     bool
+	ErrorIssues   []string
+	WarningIssues []string
+	Stdout        string
+	Stderr        string
+	ExitCode      *int
+	Signal        *string
+}
+
+// runMock runs the task folder's launcher.js through MockTestRunner, offline:
+// the runner is pointed at this Node, so it downloads nothing. Inputs go
+// through TaskMockRunner.setInput, extra is the rest of the environment.
+func runMock(t *testing.T, taskDir string, inputs, extra map[string]string) mockResult {
+	t.Helper()
+	modules := nodeModules(t)
+	home := t.TempDir()
+	in, err := json.Marshal(inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"TF_BUILD":            "True",
+		"AGENT_TEMPDIRECTORY": t.TempDir(),
+		"HOME":                home,
+		"NODE_PATH":           modules,
+		"MOCK_TASK_DIR":       taskDir,
+		"MOCK_INPUTS":         string(in),
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	r := runNode(t, env, filepath.Join(repoRoot, "test/packaging/testdata/mockrunner.js"))
+	if r.code != 0 {
+		t.Fatalf("mockrunner.js exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	var res mockResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("mockrunner.js output: %v\n%s", err, r.stdout)
+	}
+	if res.ExitCode == nil {
+		t.Fatalf("the task process did not exit normally (signal %v)\n%s\n%s", res.Signal, res.Stdout, res.Stderr)
+	}
+	if _, err := os.Stat(filepath.Join(home, "azure-pipelines-task-lib")); !os.IsNotExist(err) {
+		t.Errorf("MockTestRunner created its download folder (it tried to fetch Node): %v", err)
+	}
+	return res
+}
+
+// TestLauncherExitCodesMockTestRunner: the same endings as
+// TestLauncherExitCodes, judged by task-lib's own harness (the result it reads
+// from the log) and by the exit code the agent would see.
+func TestLauncherExitCodesMockTestRunner(t *testing.T) {
+	t.Parallel()
+	cases := append([]launcherCase{}, launcherCases...)
+	cases = append(cases, launcherCase{name: "binary missing", wantCode: 1, wantFailure: "has no binary for this agent's platform"})
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			bin := fakeBinary(t)
+			if tt.fake == nil {
+				bin = ""
+			}
+			dir, _ := taskCopy(t, nodePlatform(), "sonar-preflight", bin, 0o644)
+			res := runMock(t, dir, map[string]string{"SonarQube": endpointID, "projectKey": "my-project"}, tt.fake)
+			if *res.ExitCode != tt.wantCode {
+				t.Errorf("task process exit code %d, want %d\n%s\n%s", *res.ExitCode, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			wantSucceeded := tt.fake["FAKE_REPORT"] != "Failed" && tt.wantFailure == ""
+			if res.Succeeded != wantSucceeded {
+				t.Errorf("tr.succeeded = %v, want %v\n%s", res.Succeeded, wantSucceeded, res.Stdout)
+			}
+			if tt.wantFailure == "" {
+				if len(res.ErrorIssues) != 0 {
+					t.Errorf("error issues %q, want none", res.ErrorIssues)
+				}
+				return
+			}
+			if len(res.ErrorIssues) != 1 || !strings.Contains(res.ErrorIssues[0], tt.wantFailure) {
+				t.Errorf("error issues %q, want one containing %q", res.ErrorIssues, tt.wantFailure)
+			}
+		})
+	}
+}
+
+// checkLauncherFailure asserts the launcher's own failure report: an error
+// issue containing want, a failed result, exit code 1.
+func checkLauncherFailure(t *testing.T, r run, want string) {
 	t.Helper()
 	if r.code != 1 {
 		t.Errorf("exit code %d, want 1", r.code)
@@ -328,12 +485,12 @@ func checkLauncherFailure(t *testing.T, r run, platform string) {
 	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
 		switch {
 		case strings.HasPrefix(line, "##vso[task.issue type=error;]"):
-			issue = strings.Contains(line, platform)
+			issue = strings.Contains(line, want)
 		case strings.HasPrefix(line, "##vso[task.complete result=Failed;]"):
 			complete = true
 		}
 	}
 	if !issue || !complete {
-		t.Errorf("want an error issue naming %s and a failed result, got stdout %q", platform, r.stdout)
+		t.Errorf("want an error issue containing %q and a failed result, got stdout %q", want, r.stdout)
 	}
 }

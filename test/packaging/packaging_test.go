@@ -257,9 +257,18 @@ type simulator struct {
 }
 
 // startSimulator runs `sonar-preflight simulate` for the scenario and waits,
-// by inotify and not by polling, for its environment file. Closing its stdin
-// at the end of the test stops it.
+// by inotify and not by polling, for its environment file. SIGTERM at the end
+// of the test stops it; its standard input is /dev/null, as a background
+// job's is.
 func startSimulator(t *testing.T, binary, scenario string) simulator {
+	t.Helper()
+	sim, _ := startSimulatorIn(t, binary, scenario, t.TempDir())
+	return sim
+}
+
+// startSimulatorIn is startSimulator with the simulator's TMPDIR, and it
+// returns the running command too.
+func startSimulatorIn(t *testing.T, binary, scenario, tmp string) (simulator, *simProcess) {
 	t.Helper()
 	dir := t.TempDir()
 	envFile := filepath.Join(dir, "sim.env")
@@ -270,33 +279,24 @@ func startSimulator(t *testing.T, binary, scenario string) simulator {
 	defer watch.Close()
 
 	cmd := exec.Command(binary, "simulate", "--scenario", scenario, "--env-file", envFile)
-	cmd.Env = []string{"HOME=" + dir}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs syncBuffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Env = []string{"HOME=" + dir, "TMPDIR=" + tmp}
+	p := &simProcess{cmd: cmd, envFile: envFile, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = &p.logs, &p.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = stdin.Close()
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Errorf("simulate did not stop when its stdin closed:\n%s", logs.String())
-		}
-	})
+	go func() {
+		err := cmd.Wait()
+		exited <- err
+		close(p.exited)
+	}()
+	t.Cleanup(func() { p.stop(t) })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := watch.waitFor(ctx, "sim.env", exited); err != nil {
-		t.Fatalf("simulate --scenario %s: %v\n%s", scenario, err, logs.String())
+		t.Fatalf("simulate --scenario %s: %v\n%s", scenario, err, p.logs.String())
 	}
 	b, err := os.ReadFile(envFile)
 	if err != nil {
@@ -320,7 +320,31 @@ func startSimulator(t *testing.T, binary, scenario string) simulator {
 			t.Fatalf("simulate wrote no %s:\n%s", k, b)
 		}
 	}
-	return simulator{Env: env}
+	return simulator{Env: env}, p
+}
+
+// simProcess is a running `sonar-preflight simulate`.
+type simProcess struct {
+	cmd     *exec.Cmd
+	envFile string
+	logs    syncBuffer
+	exited  chan struct{}
+	once    sync.Once
+}
+
+// stop sends SIGTERM and waits for the exit; a simulator that does not stop
+// within a bound is killed and the test fails.
+func (p *simProcess) stop(t *testing.T) {
+	p.once.Do(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(10 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+			t.Errorf("simulate did not stop on SIGTERM:\n%s", p.logs.String())
+		}
+	})
 }
 
 // fileWatch reports files closed after writing, or renamed into, a folder.

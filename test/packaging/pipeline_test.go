@@ -24,9 +24,10 @@ type pipelineStep struct {
 }
 
 type pipelineJob struct {
-	Job         string         `yaml:"job"`
-	DisplayName string         `yaml:"displayName"`
-	Steps       []pipelineStep `yaml:"steps"`
+	Job              string         `yaml:"job"`
+	DisplayName      string         `yaml:"displayName"`
+	TimeoutInMinutes int            `yaml:"timeoutInMinutes"`
+	Steps            []pipelineStep `yaml:"steps"`
 }
 
 type pipelineStage struct {
@@ -131,20 +132,38 @@ func TestPipeline(t *testing.T) {
 	if ok, setup := find("Test", contains("./scripts/test.sh")); !ok || !setup {
 		t.Errorf("Test stage must run ./scripts/test.sh after scripts/setup-node.sh (found %v, after setup %v)", ok, setup)
 	}
-	if ok, _ := find("Test", contains("TestBinaryInEmptyRoot")); !ok {
-		t.Error("Test stage does not run the empty-root test as root")
+	if ok, _ := find("Test", func(s pipelineStep) bool {
+		return strings.Contains(s.Script, "-run TestMinimalImageLayout") && strings.Contains(s.Script, "sudo") &&
+			strings.Contains(s.Script, "CI=true")
+	}); !ok {
+		t.Error("Test stage does not run the minimal image's layout test as root, with CI=true (its skip is then a failure)")
 	}
 	if ok, setup := find("Build", contains("scripts/build.sh all")); !ok || !setup {
 		t.Errorf("Build stage must cross-build and package with scripts/build.sh after setup-node (found %v, %v)", ok, setup)
 	}
-	if ok, _ := find("Build", func(s pipelineStep) bool { return s.Publish == "dist" }); !ok {
-		t.Error("Build stage does not publish dist/ (the .vsix)")
+	// What build.sh writes (DIST_DIR) is what is published.
+	var dist string
+	find("Build", func(s pipelineStep) bool {
+		if strings.Contains(s.Script, "scripts/build.sh all") {
+			dist = s.Env["DIST_DIR"]
+		}
+		return false
+	})
+	if ok, _ := find("Build", func(s pipelineStep) bool { return dist != "" && s.Publish == dist && s.Artifact != "" }); !ok {
+		t.Errorf("Build stage does not publish the folder build.sh writes the .vsix and binaries to (DIST_DIR %q) as an artifact", dist)
 	}
-	if ok, _ := find("Build", contains("docker build")); !ok {
-		t.Error("Build stage does not build the image")
+	if ok, _ := find("Build", contains("scripts/images.sh")); !ok {
+		t.Error("Build stage does not build and smoke-test the images (scripts/images.sh)")
 	}
-	if ok, _ := find("Build", contains("--target minimal")); !ok {
-		t.Error("Build stage does not build the minimal image")
+	images, err := os.ReadFile(filepath.Join(repoRoot, "scripts/images.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"docker build", "--target minimal", "docker run --rm \"$minimal\" demo",
+		"--user 12345:12345 \"$job\"", "scripts/build.sh version", "VERSION=$version", "COMMIT=$commit", "SOURCE="} {
+		if !strings.Contains(string(images), want) {
+			t.Errorf("scripts/images.sh lacks %q: the images are built, stamped and smoke-tested there", want)
+		}
 	}
 
 	tagOnly := "startsWith(variables['Build.SourceBranch'], 'refs/tags/v')"

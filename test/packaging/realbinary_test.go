@@ -2,11 +2,12 @@ package packaging_test
 
 import (
 	"encoding/base64"
-	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"sonar-preflight/internal/config"
@@ -15,7 +16,7 @@ import (
 // scenarioCase is one simulator scenario and what the task must conclude.
 type scenarioCase struct {
 	scenario    string
-	wantCode    int
+	wantCode    int // the binary's; the launcher exits 0 once the binary reported
 	wantFailed  bool
 	wantIssue   string // prefix of the one error issue, "" for none
 	wantVerdict string
@@ -112,8 +113,10 @@ func TestLauncherRunsRealBinaryAgainstSimulator(t *testing.T) {
 
 			r := runNode(t, env, filepath.Join(taskDir, "launcher.js"))
 
-			if r.code != tc.wantCode {
-				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.wantCode, r.stdout, r.stderr)
+			// The binary reports the result; the launcher exits 0 either way
+			// (a non-zero exit would add the agent's "Exit code 1" error).
+			if r.code != 0 {
+				t.Errorf("exit code %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 			}
 			var issues []string
 			var failed, verdict bool
@@ -156,10 +159,10 @@ func checkIssues(t *testing.T, issues []string, want string) {
 
 // TestMockTestRunner runs the task through azure-pipelines-task-lib's own
 // test harness, offline: the runner is pointed at this Node, so it downloads
-// nothing, and the launcher never loads the library.
+// nothing, and the launcher never loads the library. A failed preflight is a
+// failed result with its issue, and still exit code 0: the binary reported.
 func TestMockTestRunner(t *testing.T) {
 	t.Parallel()
-	modules := nodeModules(t)
 	taskDir := stagedTask(t)
 	bin := realBinary(t)
 	for _, tc := range scenarioCases {
@@ -167,117 +170,179 @@ func TestMockTestRunner(t *testing.T) {
 			t.Parallel()
 			sim := startSimulator(t, bin, tc.scenario)
 			inputs, extra := taskEnvFromSimulator(t, sim.Env)
-			home := t.TempDir()
-			in, err := json.Marshal(inputs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// The runner's child inherits this; inputs go through TaskMockRunner.setInput.
-			env := map[string]string{
-				"TF_BUILD":            "True",
-				"AGENT_TEMPDIRECTORY": t.TempDir(),
-				"HOME":                home,
-				"NODE_PATH":           modules,
-				"MOCK_TASK_DIR":       taskDir,
-				"MOCK_INPUTS":         string(in),
-			}
-			for k, v := range extra {
-				env[k] = v
-			}
-			r := runNode(t, env, filepath.Join(repoRoot, "test/packaging/testdata/mockrunner.js"))
-			if r.code != 0 {
-				t.Fatalf("mockrunner.js exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
-			}
-			var res struct {
-				Succeeded     bool
-				ErrorIssues   []string
-				WarningIssues []string
-				Stdout        string
-				Stderr        string
-			}
-			if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
-				t.Fatalf("mockrunner.js output: %v\n%s", err, r.stdout)
-			}
+			res := runMock(t, taskDir, inputs, extra)
 			if res.Succeeded == tc.wantFailed {
 				t.Errorf("tr.succeeded = %v, want %v\ntask stdout:\n%s\nstderr:\n%s", res.Succeeded, !tc.wantFailed, res.Stdout, res.Stderr)
+			}
+			if *res.ExitCode != 0 {
+				t.Errorf("task process exit code %d, want 0 (the binary reported its result)", *res.ExitCode)
 			}
 			checkIssues(t, res.ErrorIssues, tc.wantIssue)
 			if !strings.Contains(res.Stdout, "project "+inputs["projectKey"]) {
 				t.Errorf("the task's output does not name project %s:\n%s", inputs["projectKey"], res.Stdout)
 			}
 			checkNoSecrets(t, res.Stdout+res.Stderr, sim.Env["SONAR_TOKEN"])
-			if _, err := os.Stat(filepath.Join(home, "azure-pipelines-task-lib")); !os.IsNotExist(err) {
-				t.Errorf("MockTestRunner created its download folder (it tried to fetch Node): %v", err)
-			}
 		})
 	}
 }
 
-// TestBinaryInEmptyRoot runs the Linux binary in a root holding nothing but
-// itself and a CA bundle, against the simulator over loopback: the container
-// images need nothing else.
-func TestBinaryInEmptyRoot(t *testing.T) {
-	t.Parallel()
+// minimalRoot lays out the minimal image's root file system the way its
+// Dockerfile stage does (scripts/minimal-rootfs.sh, the same script) with the
+// Linux binary and the given CA bundle, and returns it with the USER the
+// stage runs as and its PATH.
+func minimalRoot(t *testing.T, caBundle []byte) (root string, uid, gid int, path string) {
+	t.Helper()
+	stages := parseDockerfile(t, filepath.Join(repoRoot, "Dockerfile"))
+	m, ok := findStage(stages, "minimal")
+	if !ok {
+		t.Fatal("no minimal stage")
+	}
+	uid, gid = minimalUser(t, m)
+	path = stageEnv(m)["PATH"]
+
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, caBundle, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root = filepath.Join(t.TempDir(), "rootfs")
+	cmd := exec.Command("sh", "scripts/minimal-rootfs.sh", root, realBinary(t), ca)
+	cmd.Dir = repoRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("scripts/minimal-rootfs.sh: %v\n%s", err, out)
+	}
+	// The parent of the root must be passable for the user, as / is in an image.
+	if err := os.Chmod(filepath.Dir(root), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return root, uid, gid, path
+}
+
+// inRoot runs argv in root (chroot) as uid:gid with env, in the root's /,
+// and returns the exit code and output. It needs root, as the image's
+// runtime does to set the user up.
+func inRoot(t *testing.T, root string, uid, gid int, env map[string]string, argv ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = envList(env)
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Chroot:     root,
+		Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}},
+	}
+	out, err := cmd.CombinedOutput()
+	code := cmd.ProcessState.ExitCode()
+	if err != nil && code < 0 {
+		t.Fatalf("%v in %s: %v\n%s", argv, root, err, out)
+	}
+	return code, string(out)
+}
+
+// lookPathIn resolves name through PATH inside root, as the image's
+// ENTRYPOINT is resolved.
+func lookPathIn(t *testing.T, root, path, name string) string {
+	t.Helper()
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(filepath.Join(root, p)); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o001 != 0 {
+			return p
+		}
+	}
+	t.Fatalf("%s is not an executable on PATH %q in the minimal root", name, path)
+	return ""
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
 	if os.Geteuid() != 0 {
-		unavailable(t, "needs root for chroot (uid %d)", os.Geteuid())
+		unavailable(t, "needs root to chroot and change user (uid %d); CI runs it with sudo", os.Geteuid())
 	}
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		unavailable(t, "unshare not found: %v", err)
-	}
-	bin := realBinary(t)
+}
+
+// TestMinimalImageLayout lays out the minimal image (no Docker engine here:
+// the same script its Dockerfile stage runs) and runs its ENTRYPOINT in it as
+// its non-root USER: the demo, which writes its simulator's CA to /tmp, and
+// a real preflight against the simulator over loopback. It checks what a COPY
+// into scratch can silently lose: /tmp world-writable and sticky.
+func TestMinimalImageLayout(t *testing.T) {
+	t.Parallel()
+	needRoot(t)
+	system, _ := os.ReadFile("/etc/ssl/certs/ca-certificates.crt")
+
+	t.Run("layout", func(t *testing.T) {
+		t.Parallel()
+		root, uid, gid, _ := minimalRoot(t, system)
+		fi, err := os.Stat(filepath.Join(root, "tmp"))
+		if err != nil || fi.Mode()&(os.ModeSticky|os.ModePerm) != os.ModeSticky|0o777 {
+			t.Errorf("/tmp is %v, want drwxrwxrwt (1777): every user may write, none may remove others' files", fi.Mode())
+		}
+		passwd, err := os.ReadFile(filepath.Join(root, "etc/passwd"))
+		if err != nil || !strings.Contains(string(passwd), fmt.Sprintf(":x:%d:%d:", uid, gid)) {
+			t.Errorf("/etc/passwd names no user %d:%d (the Dockerfile's USER): %q", uid, gid, passwd)
+		}
+		if fi, err := os.Stat(filepath.Join(root, "etc/ssl/certs/ca-certificates.crt")); err != nil || fi.Size() == 0 {
+			t.Errorf("no CA bundle: %v", err)
+		}
+		t.Logf("minimal root: %v", listTree(t, root))
+	})
+
+	t.Run("demo as the non-root user", func(t *testing.T) {
+		t.Parallel()
+		root, uid, gid, path := minimalRoot(t, system)
+		entry := lookPathIn(t, root, path, "sonar-preflight")
+		code, out := inRoot(t, root, uid, gid, map[string]string{"PATH": path}, entry, "demo", "--color", "never")
+		if code != 0 || !strings.Contains(out, "would have exited with code 1") || !strings.Contains(out, "FAIL  sonar.base-url") {
+			t.Fatalf("demo as %d:%d: exit %d\n%s", uid, gid, code, out)
+		}
+		// The demo removed what it wrote.
+		if left, _ := os.ReadDir(filepath.Join(root, "tmp")); len(left) != 0 {
+			t.Errorf("the demo left %d entries in /tmp", len(left))
+		}
+	})
+
+	// The control: with the /tmp a plain COPY into scratch gives (0755
+	// root), the same demo fails; so the case above passes because of the
+	// layout, not despite it.
+	t.Run("demo with a root-owned 0755 /tmp fails", func(t *testing.T) {
+		t.Parallel()
+		root, uid, gid, path := minimalRoot(t, system)
+		if err := os.Chmod(filepath.Join(root, "tmp"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		code, out := inRoot(t, root, uid, gid, map[string]string{"PATH": path}, lookPathIn(t, root, path, "sonar-preflight"), "demo")
+		if code == 0 || !strings.Contains(out, "permission denied") {
+			t.Errorf("demo with an unwritable /tmp: exit %d, want a failure naming the permission\n%s", code, out)
+		}
+	})
+
+	// A real preflight from the minimal root, against the simulator on
+	// loopback (same network namespace), as the non-root user.
 	for _, tc := range scenarioCases {
-		t.Run(tc.scenario, func(t *testing.T) {
+		t.Run("check "+tc.scenario, func(t *testing.T) {
 			t.Parallel()
-			sim := startSimulator(t, bin, tc.scenario)
-			root := t.TempDir()
-			copyFile(t, bin, filepath.Join(root, "sonar-preflight"), 0o755)
-			// The system's public roots plus the simulator's CA, at the path
-			// a Debian image has them.
-			var bundle []byte
-			if b, err := os.ReadFile("/etc/ssl/certs/ca-certificates.crt"); err == nil {
-				bundle = append(bundle, b...)
-			}
+			sim := startSimulator(t, realBinary(t), tc.scenario)
 			ca, err := os.ReadFile(sim.Env["SSL_CERT_FILE"])
 			if err != nil {
 				t.Fatal(err)
 			}
-			bundle = append(bundle, ca...)
-			certs := filepath.Join(root, "etc/ssl/certs/ca-certificates.crt")
-			if err := os.MkdirAll(filepath.Dir(certs), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(certs, bundle, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			listing := listTree(t, root)
-
-			env := map[string]string{}
+			// The public roots plus the simulator's CA, where the image has its bundle.
+			root, uid, gid, path := minimalRoot(t, append(append([]byte{}, system...), ca...))
+			env := map[string]string{"PATH": path}
 			for k, v := range sim.Env {
 				env[k] = v
 			}
-			env["SSL_CERT_FILE"] = "/etc/ssl/certs/ca-certificates.crt"
-			// A private mount namespace, same network namespace: loopback
-			// still reaches the simulator.
-			cmd := exec.Command(unshare, "--mount", "--root="+root, "--wd=/", "/sonar-preflight", "check", "--color", "never")
-			cmd.Env = envList(env)
-			out, err := cmd.CombinedOutput()
-			code := cmd.ProcessState.ExitCode()
-			if err != nil && code < 0 {
-				t.Fatalf("unshare: %v\n%s", err, out)
-			}
+			delete(env, "SSL_CERT_FILE") // the image's own bundle is used
+			code, out := inRoot(t, root, uid, gid, env, lookPathIn(t, root, path, "sonar-preflight"), "check", "--color", "never")
 			if code != tc.wantCode {
-				t.Fatalf("exit %d, want %d (root holds %v)\n%s", code, tc.wantCode, listing, out)
+				t.Fatalf("exit %d, want %d\n%s", code, tc.wantCode, out)
 			}
 			verdict := map[string]string{"pass": "Verdict: PASS", "fail": "Verdict: FAIL"}[tc.wantVerdict]
-			if !strings.Contains(string(out), verdict) {
+			if !strings.Contains(out, verdict) {
 				t.Errorf("no %q in:\n%s", verdict, out)
 			}
-			if tc.wantIssue != "" && !strings.Contains(string(out), "sonar.base-url") {
+			if tc.wantIssue != "" && !strings.Contains(out, "sonar.base-url") {
 				t.Errorf("the failing check is not named:\n%s", out)
 			}
-			checkNoSecrets(t, string(out), sim.Env["SONAR_TOKEN"])
-			t.Logf("empty root %v: exit %d", listing, code)
+			checkNoSecrets(t, out, sim.Env["SONAR_TOKEN"])
 		})
 	}
 }
@@ -314,4 +379,71 @@ func listTree(t *testing.T, root string) []string {
 		t.Fatal(err)
 	}
 	return files
+}
+
+// TestSimulateInBackground runs simulate as `simulate &` does: standard input
+// /dev/null. It keeps serving (a preflight passes against it), says how to
+// use what it wrote, and on SIGTERM exits 0 leaving neither its environment
+// file nor its temporary CA behind.
+func TestSimulateInBackground(t *testing.T) {
+	t.Parallel()
+	bin := realBinary(t)
+	tmp := t.TempDir()
+	sim, p := startSimulatorIn(t, bin, "healthy", tmp)
+
+	check := exec.Command(bin, "check", "--color", "never")
+	check.Env = envList(sim.Env)
+	if out, err := check.CombinedOutput(); err != nil || !strings.Contains(string(out), "Verdict: PASS") {
+		t.Fatalf("check against the backgrounded simulator: %v\n%s", err, out)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) == 0 {
+		t.Fatal("the simulator keeps no temporary CA in TMPDIR: this test would prove nothing")
+	}
+	p.stop(t)
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("simulate exited %d on SIGTERM, want 0\n%s", code, p.logs.String())
+	}
+	if _, err := os.Stat(p.envFile); !os.IsNotExist(err) {
+		t.Errorf("the environment file outlived the simulator: %v", err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the simulator left %d entries in TMPDIR (its CA)", len(left))
+	}
+	logs := p.logs.String()
+	for _, want := range []string{"simulating \"healthy\"", "set -a; . " + p.envFile + "; sonar-preflight check", "SIGTERM"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("simulate does not say %q:\n%s", want, logs)
+		}
+	}
+}
+
+// TestDemoIntoClosedPipe: `sonar-preflight demo | head -1` closes the pipe
+// after one line; the demo must still remove its temporary CA.
+func TestDemoIntoClosedPipe(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	cmd := exec.Command(realBinary(t), "demo", "--color", "never")
+	cmd.Env = []string{"TMPDIR=" + tmp}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make([]byte, 1)
+	if _, err := stdout.Read(first); err != nil {
+		t.Fatalf("demo printed nothing: %v", err)
+	}
+	// What head does after its line: close the pipe, unread.
+	_ = stdout.Close()
+	_ = cmd.Wait()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		t.Errorf("demo was killed by %v: its deferred clean-up did not run", ws.Signal())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("demo left %d entries in TMPDIR after its reader went away\n%s", len(left), stderr.String())
+	}
 }

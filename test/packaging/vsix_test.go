@@ -111,7 +111,7 @@ func TestVSIX(t *testing.T) {
 	}
 	want := []string{
 		"[Content_Types].xml", "extension.vsixmanifest", "extension.vsomanifest",
-		"overview.md", "images/icon.png",
+		"overview.md", "LICENSE", "images/icon.png",
 		taskRel + "/task.json", taskRel + "/launcher.js", taskRel + "/icon.png",
 	}
 	for _, b := range binaryTargets {
@@ -232,7 +232,7 @@ func TestBuildScriptRejectsTfxWarnings(t *testing.T) {
 	t.Parallel()
 	modules := nodeModules(t)
 	root := t.TempDir()
-	for _, f := range []string{"scripts/build.sh", "vss-extension.json", "overview.md", "images/icon.png",
+	for _, f := range []string{"scripts/build.sh", "vss-extension.json", "overview.md", "LICENSE", "images/icon.png",
 		taskRel + "/launcher.js", taskRel + "/icon.png"} {
 		copyFile(t, filepath.Join(repoRoot, f), filepath.Join(root, f), 0o644)
 	}
@@ -261,5 +261,46 @@ func TestBuildScriptRejectsTfxWarnings(t *testing.T) {
 	}
 	if m, _ := filepath.Glob(filepath.Join(root, "dist", "*.vsix")); len(m) != 0 {
 		t.Errorf("the rejected package was left behind: %v", m)
+	}
+}
+
+// TestCLIReleaseFiles: `scripts/build.sh cli` names each binary by version and
+// platform for a download page, and SHA256SUMS verifies them the way a user
+// checks a download (sha256sum -c).
+func TestCLIReleaseFiles(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("sha256sum"); err != nil {
+		unavailable(t, "sha256sum not on PATH: %v", err)
+	}
+	stage := filepath.Dir(filepath.Dir(stagedTask(t))) // the STAGE_DIR the binaries were built in
+	dist := t.TempDir()
+	cmd := exec.Command("bash", "scripts/build.sh", "cli")
+	cmd.Dir = repoRoot
+	cmd.Env = append(buildEnv(nil), "STAGE_DIR="+stage, "DIST_DIR="+dist, "VERSION="+buildVersion)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("scripts/build.sh cli: %v\n%s", err, out)
+	}
+	var want []string
+	for _, bt := range binaryTargets {
+		ext := strings.TrimPrefix(bt.exe, "sonar-preflight")
+		want = append(want, "sonar-preflight-"+buildVersion+"-"+bt.folder+ext)
+	}
+	sums, err := os.ReadFile(filepath.Join(dist, "SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range want {
+		fi, err := os.Stat(filepath.Join(dist, name))
+		if err != nil || fi.Mode().Perm() != 0o755 {
+			t.Errorf("%s: %v (mode %v), want an executable file", name, err, fi)
+		}
+		if !strings.Contains(string(sums), "  "+name+"\n") {
+			t.Errorf("SHA256SUMS lacks %s:\n%s", name, sums)
+		}
+	}
+	check := exec.Command("sha256sum", "-c", "SHA256SUMS")
+	check.Dir = dist
+	if out, err := check.CombinedOutput(); err != nil {
+		t.Errorf("sha256sum -c SHA256SUMS: %v\n%s", err, out)
 	}
 }

@@ -1,7 +1,11 @@
 // Command fakebin stands in for sonar-preflight in the launcher tests: it
 // reports its arguments and environment as JSON on stdout, writes one line to
-// stderr, then exits with the code in FAKE_EXIT or dies by FAKE_SIGNAL=KILL.
-// With FAKE_WAIT=TERM it waits for SIGTERM and then exits with code 5.
+// stderr, then, as the environment says:
+//
+//	FAKE_REPORT=Failed  print ##vso[task.complete result=Failed;] as the real binary does
+//	FAKE_EXIT=N         exit with code N
+//	FAKE_SIGNAL=KILL    die by SIGKILL (after the report, if any)
+//	FAKE_WAIT=TERM      wait for SIGTERM, report if asked, then exit with code 5
 package main
 
 import (
@@ -18,14 +22,23 @@ func main() {
 	signal.Notify(term, syscall.SIGTERM)
 	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"args": os.Args[1:], "env": os.Environ(), "pid": os.Getpid()})
 	fmt.Fprintln(os.Stderr, "fakebin: stderr line")
-	if os.Getenv("FAKE_SIGNAL") == "KILL" {
-		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		select {}
+	report := func() {
+		if r := os.Getenv("FAKE_REPORT"); r != "" {
+			// Written in two pieces, as a large report may reach the launcher.
+			fmt.Print("##vso[task.complete ")
+			fmt.Printf("result=%s;]fake result\n", r)
+		}
 	}
 	if os.Getenv("FAKE_WAIT") == "TERM" {
 		<-term
 		fmt.Println("fakebin: terminated")
+		report()
 		os.Exit(5)
+	}
+	report()
+	if os.Getenv("FAKE_SIGNAL") == "KILL" {
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
 	}
 	code, _ := strconv.Atoi(os.Getenv("FAKE_EXIT"))
 	os.Exit(code)
