@@ -133,11 +133,15 @@ func CheckRecordURL(raw, knownRoot string) RecordURLCheck {
 		return RecordURLCheck{Problems: []RecordURLProblem{{Kind: RecordURLMissing,
 			Explanation: "The record has no URL (records made before SonarQube 8.6 had none): SonarQube cannot call Azure DevOps with it, and its validation answers a 500 error."}}}
 	}
+	// The pipeline knows where its Server collection ends: trust it over
+	// the convention, even where the convention would refuse the URL (a
+	// collection named "tfs" at the server's root).
+	known, knownRest := knownServerRoot(s, knownRoot)
 	loc, err := parse(s)
-	if err != nil {
+	if err != nil && known == nil {
 		return invalidRecordURL(s, err)
 	}
-	u, _ := url.Parse(s) // parse succeeded, so this does too
+	u, _ := url.Parse(s) // parse or knownServerRoot read it
 	c := RecordURLCheck{Org: loc.org}
 	add := func(p RecordURLProblem) { c.Problems = append(c.Problems, p) }
 
@@ -145,13 +149,8 @@ func CheckRecordURL(raw, knownRoot string) RecordURLCheck {
 	// Where a Server collection ends is a convention (first segment, or
 	// second after /tfs) that custom virtual directories break.
 	exact := loc.org.Deployment == Services || strings.EqualFold(firstSegment(u), "tfs")
-	if loc.org.Deployment == Server && knownRoot != "" {
-		// The pipeline knows where the collection ends: trust it over the convention.
-		if k, ok := serverRoot(knownRoot); ok {
-			if r, ok := serverRestBelow(u, k); ok {
-				c.Org, rest, exact = k, r, true
-			}
-		}
+	if known != nil {
+		c.Org, rest, exact = *known, knownRest, true
 	}
 	if len(rest) > 0 {
 		shown := strings.Join(rest, "/")
@@ -192,16 +191,35 @@ func CheckRecordURL(raw, knownRoot string) RecordURLCheck {
 // collections, which SameOrg's convention (the first segment is the
 // collection) would take for one.
 func SameOrgAs(raw, knownRoot string) (bool, error) {
-	k, ok := serverRoot(knownRoot)
-	if !ok {
+	if _, ok := serverRoot(knownRoot); !ok {
 		return SameOrg(raw, knownRoot)
+	}
+	if k, _ := knownServerRoot(strings.TrimSpace(raw), knownRoot); k != nil {
+		return true, nil
 	}
 	if _, err := parse(raw); err != nil {
 		return false, err
 	}
-	u, _ := url.Parse(strings.TrimSpace(raw)) // parse succeeded, so this does too
-	_, below := serverRestBelow(u, k)
-	return below, nil
+	return false, nil
+}
+
+// knownServerRoot returns the Azure DevOps Server collection knownRoot and
+// the path segments of raw below it, when raw lies at or below it; nil
+// otherwise (knownRoot is not a Server collection URL, or raw is elsewhere).
+func knownServerRoot(raw, knownRoot string) (*Org, []string) {
+	k, ok := serverRoot(knownRoot)
+	if !ok {
+		return nil, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, nil
+	}
+	rest, below := serverRestBelow(u, k)
+	if !below {
+		return nil, nil
+	}
+	return &k, rest
 }
 
 // invalidRecordURL explains a URL that parse refused, and corrects it when
@@ -267,15 +285,18 @@ func firstSegment(u *url.URL) string {
 }
 
 // serverRoot reads a known collection URL whole: every path segment is
-// the collection's, whatever the convention would say.
+// the collection's, whatever the convention would say (so a collection named
+// "tfs" at the server's root reads right too).
 func serverRoot(raw string) (Org, bool) {
-	k, err := ParseOrgURL(raw)
-	if err != nil || k.Deployment != Server {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" {
 		return Org{}, false
 	}
-	u, _ := url.Parse(strings.TrimSpace(raw))
+	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" || !isServerHost(u.Hostname()) {
+		return Org{}, false
+	}
 	segs, err := segments(u)
-	if err != nil || len(segs) == 0 {
+	if err != nil || len(segs) == 0 || strings.HasPrefix(segs[0], "_") {
 		return Org{}, false
 	}
 	scheme, hostPort := schemeHostPort(u)

@@ -29,6 +29,9 @@ func TestCheckRecordURL(t *testing.T) {
 		{name: "server http is fine", in: "http://build01:8080/tfs/DefaultCollection"},
 		{name: "server no tfs", in: "https://ado.contoso.example/Main"},
 		{name: "server virtual directory known", in: "https://ado.contoso.example/azdo/Main", known: "https://ado.contoso.example/azdo/Main/"},
+		// A collection named "tfs" at the server's root: the convention
+		// reads /tfs as the virtual directory, the pipeline knows better.
+		{name: "server collection named tfs, known", in: "https://ado.contoso.example/tfs", known: "https://ado.contoso.example/tfs/"},
 
 		// Below the root.
 		{name: "services project", in: "https://dev.azure.com/contoso/Fabrikam",
@@ -49,6 +52,8 @@ func TestCheckRecordURL(t *testing.T) {
 			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/Main", uncertain: true, words: "virtual directory"}},
 		{name: "server ambiguous settled by the pipeline", in: "https://ado.contoso.example/Main/Fabrikam", known: "https://ado.contoso.example/Main/",
 			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/Main"}},
+		{name: "server collection named tfs, project below it", in: "https://ado.contoso.example/tfs/Fabrikam", known: "https://ado.contoso.example/tfs/",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/tfs"}},
 		{name: "server known root elsewhere keeps the convention", in: "https://ado.contoso.example/Main/Fabrikam", known: "https://other.example/Main",
 			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/Main", uncertain: true}},
 		{name: "server virtual directory project", in: "https://ado.contoso.example/azdo/Main/Fabrikam", known: "https://ado.contoso.example/azdo/Main",
@@ -204,6 +209,8 @@ func TestSameOrgAs(t *testing.T) {
 		{"https://tfs.contoso.example/DefaultCollection", "https://tfs.contoso.example/tfs/DefaultCollection/", false, false},
 		{"https://other.example/azdo/Main", "https://ado.contoso.example/azdo/Main/", false, false},
 		{"https://tfs.contoso.example", "https://tfs.contoso.example/tfs/DefaultCollection/", false, true},
+		{"https://ado.contoso.example/tfs", "https://ado.contoso.example/tfs/", true, false}, // a collection named tfs
+		{"https://ado.contoso.example/tfs/", "https://ado.contoso.example/Main/", false, true},
 		// Services: as SameOrg.
 		{"https://contoso.visualstudio.com/DefaultCollection", "https://dev.azure.com/contoso/", true, false},
 		{"https://dev.azure.com/contoso/Fabrikam", "https://dev.azure.com/contoso/", true, false},

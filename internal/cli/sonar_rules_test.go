@@ -162,6 +162,17 @@ func TestSonarRules(t *testing.T) {
 			check: "sonar.devops-config", status: "warn",
 			says:    []string{"may have the wrong shape", "if the path after https://ado.contoso.example/azdo is a project", "it is right as it is"},
 			saysNot: []string{"has the wrong shape", "set the Azure DevOps URL to https://ado.contoso.example/azdo ("}},
+		// A collection named "tfs" at the server's root: the /tfs convention
+		// would call the record collection-less; the pipeline says otherwise.
+		{name: "a Server collection named tfs the pipeline confirms", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "https://ado.contoso.example/tfs"
+			},
+			env: func(_ *simulator.Servers, env map[string]string) {
+				env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = "https://ado.contoso.example/tfs/"
+				env["BUILD_REPOSITORY_URI"] = "https://ado.contoso.example/tfs/Fabrikam/_git/web-app"
+			},
+			check: "sonar.devops-config", status: "pass", says: []string{"points at this pipeline's organization"}},
 		{name: "an analysis token with an admin token verifies everything", scenario: "analysis-token",
 			env:   func(_ *simulator.Servers, env map[string]string) { env["SONAR_ADMIN_TOKEN"] = "{{admintoken}}" },
 			check: "sonar.devops-pat", status: "pass", says: []string{"validated"}},
