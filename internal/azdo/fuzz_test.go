@@ -156,3 +156,4 @@ func FuzzDecodeErrorBody(f *testing.F) {
 		}
 	})
 }
+

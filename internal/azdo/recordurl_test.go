@@ -170,21 +170,28 @@ func FuzzCheckRecordURL(f *testing.F) {
 	for _, s := range []string{
 		"https://dev.azure.com/contoso", "http://dev.azure.com/contoso/Fabrikam?x#y", "https://tfs.example//tfs/C/P/_git/r",
 		"dev.azure.com/contoso", "", "https://[fd00::1]:8443/tfs", "https://ado.example/Main/Fabrikam",
+		"https://ado.example/tfs/Fabrikam",
 	} {
 		f.Add(s, "")
 		f.Add(s, "https://ado.example/Main")
+		f.Add(s, "https://ado.example/tfs/")
 	}
 	f.Fuzz(func(t *testing.T, raw, known string) {
 		c := CheckRecordURL(raw, known)
+		_, _ = SameOrgAs(raw, known)
 		for _, p := range c.Problems {
 			if p.Kind == "" || p.Explanation == "" {
 				t.Fatalf("incomplete problem %+v", p)
 			}
 		}
+		if c.OK() && c.Org.BaseURL == "" {
+			t.Fatalf("%q (known %q) is right but names no organization", raw, known)
+		}
 		if c.Corrected != "" {
-			// A correction is itself a right URL (https for Services).
-			if again := CheckRecordURL(c.Corrected, ""); !again.OK() && !again.Has(RecordURLBelowRoot) {
-				t.Fatalf("correction %q of %q is not right: %s", c.Corrected, raw, again.Explain())
+			// A correction is itself a right URL (https for Services), read
+			// with the same knowledge of where the collection ends.
+			if again := CheckRecordURL(c.Corrected, known); !again.OK() && !again.Has(RecordURLBelowRoot) {
+				t.Fatalf("correction %q of %q (known %q) is not right: %s", c.Corrected, raw, known, again.Explain())
 			}
 		}
 	})
