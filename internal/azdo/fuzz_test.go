@@ -156,4 +156,3 @@ func FuzzDecodeErrorBody(f *testing.F) {
 		}
 	})
 }
-
