@@ -203,6 +203,33 @@ func SameOrgAs(raw, knownRoot string) (bool, error) {
 	return false, nil
 }
 
+// SameCollectionElsewhere reports a record URL that names the collection
+// path of the pipeline's Azure DevOps Server collection knownRoot (at or
+// below it), but on another scheme, host or port. Server deployments are
+// often reached by several names (an internal host name, an alias, a port
+// behind a reverse proxy), so SonarQube may reach the pipeline's collection
+// this way: the URLs alone cannot tell, and a check must not call it another
+// organization.
+func SameCollectionElsewhere(raw, knownRoot string) bool {
+	k, ok := serverRoot(knownRoot)
+	if !ok {
+		return false
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || !isServerHost(u.Hostname()) {
+		return false
+	}
+	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
+		return false
+	}
+	ku, _ := url.Parse(k.BaseURL)
+	moved := *u
+	moved.Scheme, moved.Host = ku.Scheme, ku.Host
+	_, below := serverRestBelow(&moved, k)
+	_, same := serverRestBelow(u, k)
+	return below && !same
+}
+
 // knownServerRoot returns the Azure DevOps Server collection knownRoot and
 // the path segments of raw below it, when raw lies at or below it; nil
 // otherwise (knownRoot is not a Server collection URL, or raw is elsewhere).

@@ -230,3 +230,31 @@ func TestSameOrgAs(t *testing.T) {
 		}
 	}
 }
+
+// Azure DevOps Server is often reached by several names: the same collection
+// path on another host may be the same collection, which the URLs alone
+// cannot tell.
+func TestSameCollectionElsewhere(t *testing.T) {
+	t.Parallel()
+	const known = "https://tfs.contoso.example/tfs/DefaultCollection/"
+	tests := []struct {
+		raw  string
+		want bool
+	}{
+		{"http://tfs01:8080/tfs/DefaultCollection", true},
+		{"http://tfs01:8080/tfs/defaultcollection/Fabrikam", true},
+		{"http://tfs.contoso.example/tfs/DefaultCollection", true},   // another scheme
+		{"https://tfs.contoso.example/tfs/DefaultCollection", false}, // the same: SameOrgAs says so
+		{"http://tfs01:8080/tfs/Archive", false},
+		{"https://dev.azure.com/contoso", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := SameCollectionElsewhere(tt.raw, known); got != tt.want {
+			t.Errorf("SameCollectionElsewhere(%q) = %v, want %v", tt.raw, got, tt.want)
+		}
+	}
+	if SameCollectionElsewhere("http://tfs01/tfs/DefaultCollection", "https://dev.azure.com/contoso") {
+		t.Error("a Services organization has no other host names")
+	}
+}

@@ -173,6 +173,27 @@ func TestSonarRules(t *testing.T) {
 				env["BUILD_REPOSITORY_URI"] = "https://ado.contoso.example/tfs/Fabrikam/_git/web-app"
 			},
 			check: "sonar.devops-config", status: "pass", says: []string{"points at this pipeline's organization"}},
+		// Azure DevOps Server answers to several names: the pipeline's
+		// collection on another host may be SonarQube's way to the same one.
+		{name: "a Server record naming the pipeline's collection on another host name", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "http://tfs01:8080/tfs/DefaultCollection"
+			},
+			env: func(_ *simulator.Servers, env map[string]string) {
+				env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = "https://tfs.contoso.example/tfs/DefaultCollection/"
+				env["BUILD_REPOSITORY_URI"] = "https://tfs.contoso.example/tfs/DefaultCollection/Fabrikam/_git/web-app"
+			},
+			check: "sonar.devops-config", status: "warn",
+			says: []string{"Could not verify", "same collection on another host name", "If http://tfs01:8080/tfs/DefaultCollection is not this pipeline's Azure DevOps Server"}},
+		{name: "a binding through a record naming the pipeline's collection on another host name", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "http://tfs01:8080/tfs/DefaultCollection"
+			},
+			env: func(_ *simulator.Servers, env map[string]string) {
+				env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = "https://tfs.contoso.example/tfs/DefaultCollection/"
+				env["BUILD_REPOSITORY_URI"] = "https://tfs.contoso.example/tfs/DefaultCollection/Fabrikam/_git/web-app"
+			},
+			check: "sonar.binding", status: "pass", says: []string{"on another host name (http://tfs01:8080/tfs/DefaultCollection"}},
 		{name: "an analysis token with an admin token verifies everything", scenario: "analysis-token",
 			env:   func(_ *simulator.Servers, env map[string]string) { env["SONAR_ADMIN_TOKEN"] = "{{admintoken}}" },
 			check: "sonar.devops-pat", status: "pass", says: []string{"validated"}},

@@ -235,7 +235,7 @@ func (r *run) checkAzureConfig(ctx context.Context, rs records, ev []Evidence) F
 		}
 		return f
 	}
-	var matching, other, noURL []record
+	var matching, other, noURL, aliased []record
 	var otherText []string
 	for _, rec := range azure {
 		if strings.TrimSpace(rec.URL) == "" {
@@ -250,6 +250,10 @@ func (r *run) checkAzureConfig(ctx context.Context, rs records, ev []Evidence) F
 			return Finding{Status: Fail, Evidence: ev,
 				Message: fmt.Sprintf("The URL of Azure DevOps configuration record %s (%s) names this pipeline's Azure DevOps Server but no collection: SonarQube appends its API paths to the URL as given, so every call misses the collection %s.", rec.Key, rec.URL, org),
 				Remedy:  "In SonarQube, " + devopsPlace + " > Azure DevOps > record " + rec.Key + " > Edit: set the Azure DevOps URL to " + r.orgHint() + " (the collection URL exactly, with nothing after it)."}
+		case !same && azdo.SameCollectionElsewhere(rec.URL, org):
+			// The pipeline's collection under another host name: SonarQube
+			// may well reach the server that way.
+			aliased = append(aliased, rec)
 		case err != nil:
 			other = append(other, rec)
 			otherText = append(otherText, fmt.Sprintf("%s (%s: %v)", rec.Key, rec.URL, err))
@@ -259,6 +263,12 @@ func (r *run) checkAzureConfig(ctx context.Context, rs records, ev []Evidence) F
 			other = append(other, rec)
 			otherText = append(otherText, rec.Key+" ("+rec.URL+")")
 		}
+	}
+	if len(matching) == 0 && len(aliased) > 0 {
+		rec := aliased[0]
+		return Finding{Status: Warn, Evidence: ev,
+			Message: fmt.Sprintf("Could not verify that an Azure DevOps configuration record points at this pipeline's collection %s: record %s (%s) names the same collection on another host name. Azure DevOps Server is often reached by several names (an internal name, an alias, a port behind a reverse proxy); if SonarQube reaches this server by that one, the record is right, otherwise pull requests of this collection cannot be decorated.", org, rec.Key, rec.URL),
+			Remedy:  "If " + rec.URL + " is not this pipeline's Azure DevOps Server, in SonarQube, " + devopsPlace + " > Azure DevOps > record " + rec.Key + " > Edit: set the Azure DevOps URL to " + r.orgHint() + ", the collection URL this pipeline uses (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI), reachable from the SonarQube server."}
 	}
 	if len(matching) == 0 {
 		if len(noURL) > 0 {
@@ -521,7 +531,11 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 				fix: "set the repository name to " + p.RepoName, repoName: true})
 		}
 		if b.URL != "" && p.CollectionURI != "" {
-			if same, err := sameAzureOrg(b.URL, p.CollectionURI); err == nil && !same {
+			same, err := sameAzureOrg(b.URL, p.CollectionURI)
+			switch {
+			case err == nil && !same && azdo.SameCollectionElsewhere(b.URL, p.CollectionURI):
+				notes = append(notes, fmt.Sprintf("Its record names this pipeline's collection on another host name (%s, the pipeline uses %s): right if SonarQube reaches this Azure DevOps Server by that name (sonar.devops-config says more).", b.URL, p.CollectionURI))
+			case err == nil && !same:
 				fix, elsewhere := r.orgBindingFix(ctx, b, rs, rsErr)
 				problems = append(problems, mismatch{text: fmt.Sprintf("its record points at %s, not this pipeline's organization %s", b.URL, p.CollectionURI),
 					fix: fix, recordFix: elsewhere})
