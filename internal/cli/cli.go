@@ -43,6 +43,7 @@ func commands() []command {
 	return []command{
 		{"check", "run the preflight (the default command; reads the pipeline's environment)", App.check},
 		{"demo", "run the preflight against a built-in simulated SonarQube and Azure DevOps", App.demo},
+		{"audit", "audit every project of a SonarQube server (audit merge joins a sharded audit's reports)", App.audit},
 		{"simulate", "serve the simulator until interrupted, to run check against it by hand", App.simulate},
 		{"version", "print the version", App.version},
 		{"help", "list the commands, or show one's help: help CMD", App.help},

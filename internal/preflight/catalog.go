@@ -80,6 +80,7 @@ type run struct {
 	definitions *lazy[records]
 	binding     *lazy[*sonar.Binding]
 	edition     *lazy[editionFacts]
+	sharing     sharingCache // monorepo.go
 }
 
 // Catalog returns every check for this configuration, in report order.

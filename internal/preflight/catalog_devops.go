@@ -471,6 +471,7 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 		return skipProvider(r.cfg.Pipeline.RepoProvider)
 	}
 	key := r.cfg.ProjectKey
+	r.prefetchSharing(ctx)
 	b, err := r.getBinding(ctx)
 	switch {
 	case err != nil && sonar.IsNotBound(err):
@@ -594,7 +595,7 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 	if b.Monorepo {
 		notes = append(notes, "The binding is marked monorepo: several SonarQube projects share this repository.")
 	}
-	return Finding{Status: Pass, Message: msg, Notes: notes, Evidence: ev}
+	return r.withSharedRepository(ctx, b, Finding{Status: Pass, Message: msg, Notes: notes, Evidence: ev})
 }
 
 // prNotes says what a binding's switches leave out of the pull request.

@@ -91,8 +91,15 @@ var Model = []Node{
 	// sonar.devops-pat Needs sonar.devops-config (the records) and
 	// sonar.binding (the binding, and the records it cross-checks), and
 	// validates the bound record by its key; a valid record answers 204.
+	// sonar.binding (Needs sonar.token) asks, beside the binding, which
+	// other projects are bound to the repository the pipeline builds
+	// (monorepo.go prefetchSharing; issue 9 rule 10). In Scenario no other
+	// project is, so the record ids (dop-settings) are not read.
+	{ID: "sonar.project_bindings", Request: "GET sonar.contoso.example/api/v2/dop-translation/project-bindings?", After: [][]string{
+		{"sonar.users.current", "sonar.validate"},
+	}},
 	{ID: "sonar.alm_validate", Request: "GET sonar.contoso.example/api/alm_settings/validate?", Status: 204, After: [][]string{
-		{"sonar.list_definitions", "sonar.get_binding"},
+		{"sonar.list_definitions", "sonar.get_binding", "sonar.project_bindings"},
 	}},
 }
 
