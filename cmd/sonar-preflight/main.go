@@ -30,5 +30,5 @@ func main() {
 
 // run is the program with every input injected; tests call it directly.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return cli.App{Now: time.Now}.Run(ctx, args, getenv, stdout, stderr)
+	return cli.App{Now: time.Now, Getwd: os.Getwd}.Run(ctx, args, getenv, stdout, stderr)
 }

@@ -16,7 +16,7 @@ const (
 	// LevelStakeholder: no code in private projects, full Azure Repos
 	// access in public ones.
 	LevelStakeholder Level = "stakeholder"
-	// LevelNone: no license assigned.
+	// LevelNone: no license assigned (accountLicenseType "none").
 	LevelNone Level = "none"
 	// LevelUnknown: a license this tool cannot map to code access from
 	// Microsoft's documentation (for example msdnLicenseType "eligible").
@@ -105,6 +105,11 @@ func (e *Entitlement) classify() (Level, string) {
 		// msdnLicenseType is not in effect then, so it proves nothing
 		// either way.
 		return LevelUnknown, "no account license, and a Visual Studio subscription that is not the licensing source " + fields("licensingSource", "accountLicenseType", "msdnLicenseType")
+	}
+	if account != "none" {
+		// Empty, or a license type this tool does not know (the spec's
+		// enum may grow): nothing says the user lacks code access.
+		return LevelUnknown, "a license this tool cannot map to code access " + fields("licensingSource", "accountLicenseType")
 	}
 	return LevelNone, "no license " + fields("licensingSource", "accountLicenseType")
 }

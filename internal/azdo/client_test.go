@@ -420,7 +420,10 @@ func TestEntitlementLevel(t *testing.T) {
 		{Entitlement{AccountLicenseType: "stakeholder", LicensingSource: "msdn", MsdnLicenseType: "enterprise"}, LevelBasic},
 		{Entitlement{AccountLicenseType: "none", LicensingSource: "account", MsdnLicenseType: "enterprise"}, LevelUnknown},
 		{Entitlement{AccountLicenseType: "none", LicensingSource: "account", MsdnLicenseType: "none"}, LevelNone},
-		{Entitlement{}, LevelNone},
+		// Nothing, or a value the spec's enum does not hold (yet): unknown,
+		// never "no access".
+		{Entitlement{}, LevelUnknown},
+		{Entitlement{AccountLicenseType: "basicPlus", LicensingSource: "account"}, LevelUnknown},
 	}
 	for _, tt := range tests {
 		if got := tt.e.Level(); got != tt.want {

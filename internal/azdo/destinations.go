@@ -45,3 +45,12 @@ func SameDestination(raw string, orgs ...Org) (Org, bool) {
 	}
 	return o, false
 }
+
+// ServicesDestinations lists every host of Azure DevOps Services, for a PAT
+// that may go to any Services organization (the fleet audit lists the
+// organizations SonarQube's records name: Microsoft's hosts, whichever
+// organization the record says): dev.azure.com, the legacy
+// {org}.visualstudio.com hosts, vssps and vsaex.
+func ServicesDestinations() []string {
+	return []string{"https://" + servicesHost, "https://*" + legacySuffix, "https://vssps." + servicesHost, "https://vsaex." + servicesHost}
+}

@@ -124,7 +124,7 @@ func FuzzDecodeEntitlement(f *testing.F) {
 			return
 		}
 		switch e.Level() {
-		case LevelBasic, LevelStakeholder, LevelNone:
+		case LevelBasic, LevelStakeholder, LevelNone, LevelUnknown:
 		default:
 			t.Fatalf("unknown level %q", e.Level())
 		}
@@ -153,6 +153,22 @@ func FuzzDecodeErrorBody(f *testing.F) {
 		}
 		if strings.Contains(e.Error(), "\n") {
 			t.Fatalf("error text spans lines: %q", e.Error())
+		}
+	})
+}
+
+func FuzzDecodeRepositories(f *testing.F) {
+	f.Add([]byte(`{"count":1,"value":[{"id":"5febef5a-833d-4e14-b9c0-14cb638f91e6","name":"AnotherRepository","url":"https://dev.azure.com/fabrikam/_apis/git/repositories/5febef5a-833d-4e14-b9c0-14cb638f91e6","project":{"id":"6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c","name":"Fabrikam-Fiber-Git","state":"wellFormed","visibility":"private"},"defaultBranch":"refs/heads/master","isDisabled":false}]}`))
+	f.Add([]byte(`{"count":0,"value":[]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		repos, err := decodeRepositories(b)
+		if err != nil {
+			return
+		}
+		for _, r := range repos {
+			if r.ID == "" || r.Project.ID == "" {
+				t.Fatalf("accepted a repository without id or project id: %q", b)
+			}
 		}
 	})
 }

@@ -57,8 +57,11 @@ type RecordURLProblem struct {
 	Explanation string
 	// DependsOnRedirects marks a problem whose effect depends on whether
 	// SonarQube follows redirects to Azure DevOps: 2025.1 and later follow
-	// none, so every call fails; older versions follow them and so work, but
-	// send the PAT over plain HTTP first. sonar.FollowsAzureRedirects tells
+	// none, so every call fails, which is certain; older versions follow
+	// them, sending the PAT over plain HTTP first, and OkHttp drops the
+	// Authorization header on the scheme-changing redirect, so the calls most
+	// likely fail too (import certainly: it is SonarQube's open client;
+	// decoration's client is not open). sonar.FollowsAzureRedirects tells
 	// which a version does.
 	DependsOnRedirects bool
 	// Uncertain marks a problem inferred from a convention that a working
@@ -130,11 +133,15 @@ func CheckRecordURL(raw, knownRoot string) RecordURLCheck {
 		return RecordURLCheck{Problems: []RecordURLProblem{{Kind: RecordURLMissing,
 			Explanation: "The record has no URL (records made before SonarQube 8.6 had none): SonarQube cannot call Azure DevOps with it, and its validation answers a 500 error."}}}
 	}
+	// The pipeline knows where its Server collection ends: trust it over
+	// the convention, even where the convention would refuse the URL (a
+	// collection named "tfs" at the server's root).
+	known, knownRest := knownServerRoot(s, knownRoot)
 	loc, err := parse(s)
-	if err != nil {
+	if err != nil && known == nil {
 		return invalidRecordURL(s, err)
 	}
-	u, _ := url.Parse(s) // parse succeeded, so this does too
+	u, _ := url.Parse(s) // parse or knownServerRoot read it
 	c := RecordURLCheck{Org: loc.org}
 	add := func(p RecordURLProblem) { c.Problems = append(c.Problems, p) }
 
@@ -142,13 +149,8 @@ func CheckRecordURL(raw, knownRoot string) RecordURLCheck {
 	// Where a Server collection ends is a convention (first segment, or
 	// second after /tfs) that custom virtual directories break.
 	exact := loc.org.Deployment == Services || strings.EqualFold(firstSegment(u), "tfs")
-	if loc.org.Deployment == Server && knownRoot != "" {
-		// The pipeline knows where the collection ends: trust it over the convention.
-		if k, ok := serverRoot(knownRoot); ok {
-			if r, ok := serverRestBelow(u, k); ok {
-				c.Org, rest, exact = k, r, true
-			}
-		}
+	if known != nil {
+		c.Org, rest, exact = *known, knownRest, true
 	}
 	if len(rest) > 0 {
 		shown := strings.Join(rest, "/")
@@ -171,12 +173,80 @@ func CheckRecordURL(raw, knownRoot string) RecordURLCheck {
 	}
 	if c.Org.Deployment == Services && strings.EqualFold(u.Scheme, "http") {
 		add(RecordURLProblem{Kind: RecordURLPlainHTTP, DependsOnRedirects: true,
-			Explanation: "The URL uses http://: Azure DevOps Services answers plain HTTP only with a redirect to https. SonarQube 2025.1 and later follow no redirects, so every call fails; older versions follow it, but send the PAT in clear text first."})
+			Explanation: "The URL uses http://: Azure DevOps Services answers plain HTTP only with a redirect to https. SonarQube 2025.1 and later follow no redirects, so every call fails. Older versions follow it, but send the PAT in clear text first, and their HTTP client (OkHttp) drops the Authorization header from a redirected request whose scheme changes: the calls then reach Azure DevOps without the PAT, so validation may pass on a sign-in page while repository import fails, and pull-request decoration very likely too."})
 	}
 	if !c.OK() {
 		c.Corrected = c.Org.BaseURL
 	}
 	return c
+}
+
+// SameOrgAs reports whether raw (a record's or binding's URL) names the
+// organization or collection knownRoot, the one the pipeline runs in
+// (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI). A path below the root still names
+// it: that is a shape problem, which CheckRecordURL reports. For Azure
+// DevOps Server the known root is read whole (every segment of its path is
+// the collection's, as serverRoot reads it), so a custom virtual directory
+// compares right: https://ado/azdo/Main and https://ado/azdo/Other are two
+// collections, which SameOrg's convention (the first segment is the
+// collection) would take for one.
+func SameOrgAs(raw, knownRoot string) (bool, error) {
+	if _, ok := serverRoot(knownRoot); !ok {
+		return SameOrg(raw, knownRoot)
+	}
+	if k, _ := knownServerRoot(strings.TrimSpace(raw), knownRoot); k != nil {
+		return true, nil
+	}
+	if _, err := parse(raw); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
+// SameCollectionElsewhere reports a record URL that names the collection
+// path of the pipeline's Azure DevOps Server collection knownRoot (at or
+// below it), but on another scheme, host or port. Server deployments are
+// often reached by several names (an internal host name, an alias, a port
+// behind a reverse proxy), so SonarQube may reach the pipeline's collection
+// this way: the URLs alone cannot tell, and a check must not call it another
+// organization.
+func SameCollectionElsewhere(raw, knownRoot string) bool {
+	k, ok := serverRoot(knownRoot)
+	if !ok {
+		return false
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || !isServerHost(u.Hostname()) {
+		return false
+	}
+	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
+		return false
+	}
+	ku, _ := url.Parse(k.BaseURL)
+	moved := *u
+	moved.Scheme, moved.Host = ku.Scheme, ku.Host
+	_, below := serverRestBelow(&moved, k)
+	_, same := serverRestBelow(u, k)
+	return below && !same
+}
+
+// knownServerRoot returns the Azure DevOps Server collection knownRoot and
+// the path segments of raw below it, when raw lies at or below it; nil
+// otherwise (knownRoot is not a Server collection URL, or raw is elsewhere).
+func knownServerRoot(raw, knownRoot string) (*Org, []string) {
+	k, ok := serverRoot(knownRoot)
+	if !ok {
+		return nil, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, nil
+	}
+	rest, below := serverRestBelow(u, k)
+	if !below {
+		return nil, nil
+	}
+	return &k, rest
 }
 
 // invalidRecordURL explains a URL that parse refused, and corrects it when
@@ -242,15 +312,18 @@ func firstSegment(u *url.URL) string {
 }
 
 // serverRoot reads a known collection URL whole: every path segment is
-// the collection's, whatever the convention would say.
+// the collection's, whatever the convention would say (so a collection named
+// "tfs" at the server's root reads right too).
 func serverRoot(raw string) (Org, bool) {
-	k, err := ParseOrgURL(raw)
-	if err != nil || k.Deployment != Server {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" {
 		return Org{}, false
 	}
-	u, _ := url.Parse(strings.TrimSpace(raw))
+	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" || !isServerHost(u.Hostname()) {
+		return Org{}, false
+	}
 	segs, err := segments(u)
-	if err != nil || len(segs) == 0 {
+	if err != nil || len(segs) == 0 || strings.HasPrefix(segs[0], "_") {
 		return Org{}, false
 	}
 	scheme, hostPort := schemeHostPort(u)

@@ -29,6 +29,9 @@ func TestCheckRecordURL(t *testing.T) {
 		{name: "server http is fine", in: "http://build01:8080/tfs/DefaultCollection"},
 		{name: "server no tfs", in: "https://ado.contoso.example/Main"},
 		{name: "server virtual directory known", in: "https://ado.contoso.example/azdo/Main", known: "https://ado.contoso.example/azdo/Main/"},
+		// A collection named "tfs" at the server's root: the convention
+		// reads /tfs as the virtual directory, the pipeline knows better.
+		{name: "server collection named tfs, known", in: "https://ado.contoso.example/tfs", known: "https://ado.contoso.example/tfs/"},
 
 		// Below the root.
 		{name: "services project", in: "https://dev.azure.com/contoso/Fabrikam",
@@ -49,6 +52,8 @@ func TestCheckRecordURL(t *testing.T) {
 			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/Main", uncertain: true, words: "virtual directory"}},
 		{name: "server ambiguous settled by the pipeline", in: "https://ado.contoso.example/Main/Fabrikam", known: "https://ado.contoso.example/Main/",
 			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/Main"}},
+		{name: "server collection named tfs, project below it", in: "https://ado.contoso.example/tfs/Fabrikam", known: "https://ado.contoso.example/tfs/",
+			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/tfs"}},
 		{name: "server known root elsewhere keeps the convention", in: "https://ado.contoso.example/Main/Fabrikam", known: "https://other.example/Main",
 			want: want{kinds: []RecordURLKind{RecordURLBelowRoot}, corrected: "https://ado.contoso.example/Main", uncertain: true}},
 		{name: "server virtual directory project", in: "https://ado.contoso.example/azdo/Main/Fabrikam", known: "https://ado.contoso.example/azdo/Main",
@@ -165,22 +170,91 @@ func FuzzCheckRecordURL(f *testing.F) {
 	for _, s := range []string{
 		"https://dev.azure.com/contoso", "http://dev.azure.com/contoso/Fabrikam?x#y", "https://tfs.example//tfs/C/P/_git/r",
 		"dev.azure.com/contoso", "", "https://[fd00::1]:8443/tfs", "https://ado.example/Main/Fabrikam",
+		"https://ado.example/tfs/Fabrikam",
 	} {
 		f.Add(s, "")
 		f.Add(s, "https://ado.example/Main")
+		f.Add(s, "https://ado.example/tfs/")
 	}
 	f.Fuzz(func(t *testing.T, raw, known string) {
 		c := CheckRecordURL(raw, known)
+		_, _ = SameOrgAs(raw, known)
 		for _, p := range c.Problems {
 			if p.Kind == "" || p.Explanation == "" {
 				t.Fatalf("incomplete problem %+v", p)
 			}
 		}
+		if c.OK() && c.Org.BaseURL == "" {
+			t.Fatalf("%q (known %q) is right but names no organization", raw, known)
+		}
 		if c.Corrected != "" {
-			// A correction is itself a right URL (https for Services).
-			if again := CheckRecordURL(c.Corrected, ""); !again.OK() && !again.Has(RecordURLBelowRoot) {
-				t.Fatalf("correction %q of %q is not right: %s", c.Corrected, raw, again.Explain())
+			// A correction is itself a right URL (https for Services), read
+			// with the same knowledge of where the collection ends.
+			if again := CheckRecordURL(c.Corrected, known); !again.OK() && !again.Has(RecordURLBelowRoot) {
+				t.Fatalf("correction %q of %q (known %q) is not right: %s", c.Corrected, raw, known, again.Explain())
 			}
 		}
 	})
+}
+
+// The pipeline's collection URL is read whole, so Azure DevOps Server
+// collections under a custom virtual directory are told apart, and a path
+// below the known root still names it (a shape problem, not another
+// collection).
+func TestSameOrgAs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		raw, known string
+		want       bool
+		wantErr    bool
+	}{
+		{"https://ado.contoso.example/azdo/Main", "https://ado.contoso.example/azdo/Main/", true, false},
+		{"https://ado.contoso.example/azdo/main/Fabrikam", "https://ado.contoso.example/azdo/Main/", true, false},
+		{"https://ado.contoso.example/azdo/Main", "https://ado.contoso.example/azdo/Other/", false, false},
+		{"https://ado.contoso.example/azdo", "https://ado.contoso.example/azdo/Main/", false, false},
+		{"https://tfs.contoso.example/tfs/DefaultCollection", "https://tfs.contoso.example/tfs/DefaultCollection/", true, false},
+		{"https://tfs.contoso.example/DefaultCollection", "https://tfs.contoso.example/tfs/DefaultCollection/", false, false},
+		{"https://other.example/azdo/Main", "https://ado.contoso.example/azdo/Main/", false, false},
+		{"https://tfs.contoso.example", "https://tfs.contoso.example/tfs/DefaultCollection/", false, true},
+		{"https://ado.contoso.example/tfs", "https://ado.contoso.example/tfs/", true, false}, // a collection named tfs
+		{"https://ado.contoso.example/tfs/", "https://ado.contoso.example/Main/", false, true},
+		// Services: as SameOrg.
+		{"https://contoso.visualstudio.com/DefaultCollection", "https://dev.azure.com/contoso/", true, false},
+		{"https://dev.azure.com/contoso/Fabrikam", "https://dev.azure.com/contoso/", true, false},
+		{"https://dev.azure.com/northwind", "https://dev.azure.com/contoso/", false, false},
+	}
+	for _, tt := range tests {
+		got, err := SameOrgAs(tt.raw, tt.known)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("SameOrgAs(%q, %q) = %v, %v; want %v (error %v)", tt.raw, tt.known, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+// Azure DevOps Server is often reached by several names: the same collection
+// path on another host may be the same collection, which the URLs alone
+// cannot tell.
+func TestSameCollectionElsewhere(t *testing.T) {
+	t.Parallel()
+	const known = "https://tfs.contoso.example/tfs/DefaultCollection/"
+	tests := []struct {
+		raw  string
+		want bool
+	}{
+		{"http://tfs01:8080/tfs/DefaultCollection", true},
+		{"http://tfs01:8080/tfs/defaultcollection/Fabrikam", true},
+		{"http://tfs.contoso.example/tfs/DefaultCollection", true},   // another scheme
+		{"https://tfs.contoso.example/tfs/DefaultCollection", false}, // the same: SameOrgAs says so
+		{"http://tfs01:8080/tfs/Archive", false},
+		{"https://dev.azure.com/contoso", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := SameCollectionElsewhere(tt.raw, known); got != tt.want {
+			t.Errorf("SameCollectionElsewhere(%q) = %v, want %v", tt.raw, got, tt.want)
+		}
+	}
+	if SameCollectionElsewhere("http://tfs01/tfs/DefaultCollection", "https://dev.azure.com/contoso") {
+		t.Error("a Services organization has no other host names")
+	}
 }

@@ -46,14 +46,24 @@ func LooksLikeJWT(tok string) bool {
 // id}".
 var buildServiceName = regexp.MustCompile(`^(?:Project Collection|.+) Build Service \([^()]+\)$`)
 
-const serviceIdentityPrefix = "Microsoft.TeamFoundation.ServiceIdentity;"
+const (
+	serviceIdentityPrefix = "Microsoft.TeamFoundation.ServiceIdentity;"
+	// userIdentityPrefix is the descriptor type of a person's (or a
+	// service account's) Microsoft Entra or MSA identity: whatever its
+	// display name, it signed in with a PAT, not with a job token.
+	userIdentityPrefix = "Microsoft.IdentityModel.Claims.ClaimsIdentity;"
+)
 
 // IsBuildService reports whether the identity is a pipeline's build service:
 // the caller presented the job's access token ($(System.AccessToken)), not a
-// user's PAT.
+// user's PAT. The display name alone decides only when the descriptor does
+// not show a user: a service account may be named "... Build Service (...)".
 func (i Identity) IsBuildService() bool {
 	if strings.HasPrefix(i.Descriptor, serviceIdentityPrefix) && strings.Contains(i.Descriptor, ":Build:") {
 		return true
+	}
+	if strings.HasPrefix(i.Descriptor, userIdentityPrefix) {
+		return false
 	}
 	return buildServiceName.MatchString(i.ProviderDisplayName)
 }

@@ -41,6 +41,8 @@ func TestIsBuildService(t *testing.T) {
 		{Identity{Descriptor: "Microsoft.TeamFoundation.ServiceIdentity;1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9:Build:3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b"}, true},
 		{Identity{ProviderDisplayName: "Build Bot", Descriptor: "Microsoft.IdentityModel.Claims.ClaimsIdentity;contoso.example\\build-bot@contoso.example"}, false},
 		{Identity{ProviderDisplayName: "Build Service"}, false},
+		// A user account named like a build service signed in with a PAT.
+		{Identity{ProviderDisplayName: "SonarQube Build Service (contoso)", Descriptor: "Microsoft.IdentityModel.Claims.ClaimsIdentity;contoso.example\\sq-build@contoso.example"}, false},
 		// Another service identity (e.g. a release) is not a build service.
 		{Identity{Descriptor: "Microsoft.TeamFoundation.ServiceIdentity;1f2e3d4c:Release:3f1e4c2a"}, false},
 	}

@@ -128,6 +128,12 @@ func TestReconcileDifferentPATs(t *testing.T) {
 	storedBad, _ := simulator.Lookup("pat-rejected")
 	storedBad.Azdo = simulator.HealthyAzdo()
 	storedBad.Env = map[string]string{"AZURE_DEVOPS_EXT_PAT": "{{pat}}"}
+	// The same, but sonar.devops-config did not confirm the record's URL
+	// (http:// on 10.x, a warning): the URL stays among the suspects.
+	urlUnconfirmed, _ := simulator.Lookup("record-url-http-10")
+	urlUnconfirmed.Azdo = simulator.HealthyAzdo()
+	urlUnconfirmed.Env = map[string]string{"AZURE_DEVOPS_EXT_PAT": "{{pat}}"}
+	urlUnconfirmed.Sonar.ValidationError = map[string]string{"ado": "Invalid Azure URL or Personal Access Token"}
 	// SonarQube's check passes while the pipeline's PAT is refused.
 	pipelineBad, _ := simulator.Lookup("pat-revoked-or-inactive")
 	tests := []struct {
@@ -138,6 +144,8 @@ func TestReconcileDifferentPATs(t *testing.T) {
 	}{
 		{"stored PAT rejected", storedBad, "sonar.devops-pat", "azdo.pat",
 			"The pipeline's PAT (from the AZURE_DEVOPS_EXT_PAT variable) works from this agent, but SonarQube's check of the PAT stored in its record fails. If the record holds this same PAT, the PAT is fine and the remaining suspects are on SonarQube's side of the network"},
+		{"stored PAT rejected, record URL not confirmed", urlUnconfirmed, "sonar.devops-pat", "azdo.pat",
+			"the remaining suspects are the record's URL (sonar.devops-config did not confirm it) and SonarQube's side of the network"},
 		{"pipeline PAT rejected", pipelineBad, "azdo.pat", "sonar.devops-pat",
 			"SonarQube's own check passes while the pipeline's PAT (from the AZURE_DEVOPS_EXT_PAT variable) fails"},
 	}

@@ -128,7 +128,11 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 		cfg.Problems = append(cfg.Problems, clientProblem(err))
 	}
 
-	checks := preflight.Catalog(preflight.Deps{Config: cfg, HTTP: hc, Now: a.Now, UserAgent: "sonar-preflight/" + version.String()})
+	var wd string
+	if a.Getwd != nil {
+		wd, _ = a.Getwd() // unknown: repo.history says so
+	}
+	checks := preflight.Catalog(preflight.Deps{Config: cfg, HTTP: hc, Now: a.Now, UserAgent: "sonar-preflight/" + version.String(), WorkDir: wd})
 	rep, err := preflight.Run(runCtx, checks, a.Now)
 	if err != nil {
 		errs.printf("sonar-preflight: internal error: %s\n", untrusted(reg, err.Error()))

@@ -27,6 +27,9 @@ const (
 // App carries what a run takes from the process, so tests inject it all.
 type App struct {
 	Now func() time.Time
+	// Getwd returns the working directory, where repo.history looks for
+	// the checkout when BUILD_SOURCESDIRECTORY is not set (nil: nowhere).
+	Getwd func() (string, error)
 }
 
 // command is one subcommand. The table below is the program's table of
@@ -43,6 +46,7 @@ func commands() []command {
 	return []command{
 		{"check", "run the preflight (the default command; reads the pipeline's environment)", App.check},
 		{"demo", "run the preflight against a built-in simulated SonarQube and Azure DevOps", App.demo},
+		{"audit", "audit every project of a SonarQube server (audit merge joins a sharded audit's reports)", App.audit},
 		{"simulate", "serve the simulator until interrupted, to run check against it by hand", App.simulate},
 		{"version", "print the version", App.version},
 		{"help", "list the commands, or show one's help: help CMD", App.help},

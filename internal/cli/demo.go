@@ -22,6 +22,9 @@ remedy. Its report is text unless --format says otherwise.
 `
 
 func (a App) demo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "audit" {
+		return a.demoAudit(ctx, args[1:], getenv, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	var cf commonFlags
 	cf.register(fs, false)

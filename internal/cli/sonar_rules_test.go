@@ -131,6 +131,69 @@ func TestSonarRules(t *testing.T) {
 				env["BUILD_REPOSITORY_URI"] = "https://ado.contoso.example/azdo/Main/Fabrikam/_git/web-app"
 			},
 			check: "sonar.devops-config", status: "pass", says: []string{"points at this pipeline's organization"}},
+		// The pipeline's collection URL settles where a collection ends: a
+		// record for another collection under the same virtual directory is
+		// another collection, not this one with a path below it.
+		{name: "a Server record for another collection under the same virtual directory", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "https://ado.contoso.example/azdo/Archive"
+			},
+			env: func(_ *simulator.Servers, env map[string]string) {
+				env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = "https://ado.contoso.example/azdo/Main/"
+				env["BUILD_REPOSITORY_URI"] = "https://ado.contoso.example/azdo/Main/Fabrikam/_git/web-app"
+			},
+			check: "sonar.devops-config", status: "fail", says: []string{"No Azure DevOps configuration record points at this pipeline's organization https://ado.contoso.example/azdo/Main/"}},
+		{name: "a binding to another collection under the same virtual directory", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "https://ado.contoso.example/azdo/Archive"
+			},
+			env: func(_ *simulator.Servers, env map[string]string) {
+				env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = "https://ado.contoso.example/azdo/Main/"
+				env["BUILD_REPOSITORY_URI"] = "https://ado.contoso.example/azdo/Main/Fabrikam/_git/web-app"
+			},
+			check: "sonar.binding", status: "fail", says: []string{"its record points at https://ado.contoso.example/azdo/Archive, not this pipeline's organization"}},
+		// Without the pipeline, where a Server collection ends is a
+		// convention: the corrected URL is offered for one reading only.
+		{name: "laptop: a Server record with a possible virtual directory is a warning with a conditional fix", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "https://ado.contoso.example/azdo/Main"
+			},
+			env:   func(_ *simulator.Servers, env map[string]string) { withoutPipeline(env) },
+			check: "sonar.devops-config", status: "warn",
+			says:    []string{"may have the wrong shape", "if the path after https://ado.contoso.example/azdo is a project", "it is right as it is"},
+			saysNot: []string{"has the wrong shape", "set the Azure DevOps URL to https://ado.contoso.example/azdo ("}},
+		// A collection named "tfs" at the server's root: the /tfs convention
+		// would call the record collection-less; the pipeline says otherwise.
+		{name: "a Server collection named tfs the pipeline confirms", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "https://ado.contoso.example/tfs"
+			},
+			env: func(_ *simulator.Servers, env map[string]string) {
+				env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = "https://ado.contoso.example/tfs/"
+				env["BUILD_REPOSITORY_URI"] = "https://ado.contoso.example/tfs/Fabrikam/_git/web-app"
+			},
+			check: "sonar.devops-config", status: "pass", says: []string{"points at this pipeline's organization"}},
+		// Azure DevOps Server answers to several names: the pipeline's
+		// collection on another host may be SonarQube's way to the same one.
+		{name: "a Server record naming the pipeline's collection on another host name", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "http://tfs01:8080/tfs/DefaultCollection"
+			},
+			env: func(_ *simulator.Servers, env map[string]string) {
+				env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = "https://tfs.contoso.example/tfs/DefaultCollection/"
+				env["BUILD_REPOSITORY_URI"] = "https://tfs.contoso.example/tfs/DefaultCollection/Fabrikam/_git/web-app"
+			},
+			check: "sonar.devops-config", status: "warn",
+			says: []string{"Could not verify", "same collection on another host name", "If http://tfs01:8080/tfs/DefaultCollection is not this pipeline's Azure DevOps Server"}},
+		{name: "a binding through a record naming the pipeline's collection on another host name", scenario: "healthy",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.AzureRecords[0].URL = "http://tfs01:8080/tfs/DefaultCollection"
+			},
+			env: func(_ *simulator.Servers, env map[string]string) {
+				env["SYSTEM_TEAMFOUNDATIONCOLLECTIONURI"] = "https://tfs.contoso.example/tfs/DefaultCollection/"
+				env["BUILD_REPOSITORY_URI"] = "https://tfs.contoso.example/tfs/DefaultCollection/Fabrikam/_git/web-app"
+			},
+			check: "sonar.binding", status: "pass", says: []string{"on another host name (http://tfs01:8080/tfs/DefaultCollection"}},
 		{name: "an analysis token with an admin token verifies everything", scenario: "analysis-token",
 			env:   func(_ *simulator.Servers, env map[string]string) { env["SONAR_ADMIN_TOKEN"] = "{{admintoken}}" },
 			check: "sonar.devops-pat", status: "pass", says: []string{"validated"}},
@@ -141,6 +204,16 @@ func TestSonarRules(t *testing.T) {
 				env["SONAR_TOKEN"] = sim.Token
 			},
 			check: "sonar.binding", status: "warn", says: []string{"The admin token (from the SONAR_ADMIN_TOKEN variable) is a global analysis token", "Give an admin token in the SONAR_ADMIN_TOKEN variable"}},
+		// A branch plugin would show in api/features/list: when it cannot
+		// be read, Community Build named by the version scheme alone is
+		// likely, not known, to fail a pull-request analysis.
+		{name: "community build by version scheme alone on a pull-request build: a warning", scenario: "community-edition-pr",
+			edit: func(sc *simulator.Scenario) {
+				sc.Sonar.Version = "25.3.0.104237"
+				sc.Sonar.InternalAPIsBlocked = true
+			},
+			check: "sonar.edition", status: "warn",
+			says: []string{"Community Build", "will likely fail", "unless a plugin adds branch support"}},
 		{name: "community branch build: a warning naming the edition", scenario: "community-build-branch",
 			check: "sonar.edition", status: "warn", says: []string{"Community Build"}},
 	}

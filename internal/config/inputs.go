@@ -23,4 +23,12 @@ var Inputs = []Input{
 	{Name: "gitHubToken", Env: "INPUT_GITHUBTOKEN", Plain: "GITHUB_TOKEN", Meaning: "a GitHub token to check the repository's visibility", Secret: true},
 	{Name: "failOn", Env: "INPUT_FAILON", Plain: "SONAR_PREFLIGHT_FAIL_ON", Flag: "--fail-on", Meaning: "verdict that fails the step: error or warning"},
 	{Name: "timeout", Env: "INPUT_TIMEOUT", Plain: "SONAR_PREFLIGHT_TIMEOUT", Flag: "--timeout", Meaning: "overall deadline in seconds"},
+	// The fleet audit (sonar-preflight audit); the launcher passes command.
+	{Name: "command", Env: "INPUT_COMMAND", Meaning: "check (this pipeline), audit (every project of the server) or merge (a sharded audit's reports)"},
+	{Name: "auditReports", Env: "INPUT_AUDITREPORTS", Meaning: "the shard reports audit merge joins (glob patterns)"},
+	{Name: "auditReport", Env: "INPUT_AUDITREPORT", Plain: "SONAR_PREFLIGHT_AUDIT_REPORT", Flag: "--json-file", Meaning: "where the audit writes its JSON report"},
+	{Name: "auditBaseline", Env: "INPUT_AUDITBASELINE", Plain: "SONAR_PREFLIGHT_AUDIT_BASELINE", Flag: "--baseline", Meaning: "a previous audit's report, to tell renamed repositories from deleted ones"},
+	{Name: "organizations", Env: "INPUT_ORGANIZATIONS", Plain: "SONAR_PREFLIGHT_ORGANIZATIONS", Flag: "--organizations", Meaning: "Azure DevOps organizations the audit lists besides the records'"},
+	{Name: "requireBinding", Env: "INPUT_REQUIREBINDING", Flag: "--require-binding", Meaning: "the audit fails unbound projects"},
+	{Name: "auditTimeout", Env: "INPUT_AUDITTIMEOUT", Flag: "--timeout", Meaning: "the audit's overall deadline in seconds"},
 }

@@ -29,6 +29,9 @@ type Flags struct {
 	Format       string
 	Resolve      string
 	Debug        bool
+	// NoProject: the command audits a whole server, so no project key is
+	// asked for (sonar-preflight audit).
+	NoProject bool
 }
 
 // raw is what the sources hold, before validation. Tags name the plain
@@ -204,7 +207,7 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 	c.AzurePAT = c.token("AZURE_DEVOPS_EXT_PAT", r.AzurePAT)
 	c.GitHubToken = c.token("GITHUB_TOKEN", r.GitHub)
 	c.ProjectKey = strings.TrimSpace(r.ProjectKey)
-	if c.ProjectKey == "" && !macro.MatchString(r.ProjectKey) {
+	if c.ProjectKey == "" && !macro.MatchString(r.ProjectKey) && !f.NoProject {
 		c.problem(meaning["SONAR_PROJECT_KEY"], src("SONAR_PROJECT_KEY"), "no SonarQube project key was given",
 			"Set the task's projectKey input to the key SonarQubePrepare uses (Project Settings > General in SonarQube shows it), or SONAR_PROJECT_KEY outside a task.")
 	}
@@ -331,6 +334,7 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 			c.Resolve = append(c.Resolve, e)
 		}
 	}
+	c.explainForkSecrets()
 	return c
 }
 

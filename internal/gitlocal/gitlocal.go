@@ -112,6 +112,25 @@ func Open(dir string) (*Checkout, error) {
 	}
 }
 
+// OpenRoot reads the checkout whose top directory is dir, without looking
+// in parents: where a pipeline's checkout step puts .git.
+func OpenRoot(dir string) (*Checkout, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(abs); err != nil {
+		return nil, err
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", abs)
+	}
+	c, err := openAt(abs)
+	if errors.Is(err, ErrNotGit) {
+		return nil, fmt.Errorf("%s: %w", abs, ErrNotGit)
+	}
+	return c, err
+}
+
 // openAt reads root/.git, a directory or a "gitdir: <path>" file.
 func openAt(root string) (*Checkout, error) {
 	dotGit := filepath.Join(root, ".git")
@@ -327,6 +346,18 @@ func (c *Checkout) FindBranch(branch string) (Ref, bool, error) {
 		}
 	}
 	return Ref{}, false, nil
+}
+
+// RemoteDefaultBranch is the branch the remote's HEAD names
+// (refs/remotes/origin/HEAD → main): git clone records it; a pipeline's
+// checkout (init, then fetch) does not. ok is false when it is absent.
+func (c *Checkout) RemoteDefaultBranch(remote string) (branch string, ok bool) {
+	r, found, err := c.Ref("refs/remotes/" + remote + "/HEAD")
+	if err != nil || !found {
+		return "", false
+	}
+	branch, ok = strings.CutPrefix(r.Name, "refs/remotes/"+remote+"/")
+	return branch, ok && branch != "HEAD"
 }
 
 // Refs lists the full names of the refs under prefix (refs/remotes/),

@@ -96,6 +96,19 @@ func TestOpenNotGit(t *testing.T) {
 	if _, err := gitlocal.Open(filepath.Join(dir, "missing")); err == nil || errors.Is(err, gitlocal.ErrNotGit) {
 		t.Fatalf("a missing directory: err = %v, want a plain error", err)
 	}
+	// OpenRoot does not look in parents.
+	up := gittest.NewUpstream(t)
+	co := up.Checkout(t, gittest.Options{})
+	sub := filepath.Join(co, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gitlocal.OpenRoot(sub); !errors.Is(err, gitlocal.ErrNotGit) {
+		t.Fatalf("OpenRoot(sub) err = %v, want ErrNotGit", err)
+	}
+	if c, err := gitlocal.OpenRoot(co); err != nil || c.Root != co {
+		t.Fatalf("OpenRoot(root): %v %v", c, err)
+	}
 }
 
 // Synthetic layouts cover what a real git on this machine may not produce.
@@ -133,8 +146,14 @@ func TestOpenSyntheticLayouts(t *testing.T) {
 		if co.Head.Detached() || co.Head.Branch != "refs/heads/main" || co.Head.Commit != id || co.Shallow {
 			t.Errorf("%+v", co)
 		}
-		if r, found, err := co.Ref("refs/remotes/origin/HEAD"); err != nil || !found || r.Commit != id {
+		if r, found, err := co.Ref("refs/remotes/origin/HEAD"); err != nil || !found || r.Commit != id || r.Name != "refs/remotes/origin/main" {
 			t.Errorf("origin/HEAD: %+v %v %v", r, found, err)
+		}
+		if b, ok := co.RemoteDefaultBranch("origin"); !ok || b != "main" {
+			t.Errorf("RemoteDefaultBranch = %q %v", b, ok)
+		}
+		if _, ok := co.RemoteDefaultBranch("upstream"); ok {
+			t.Error("RemoteDefaultBranch found an absent remote's HEAD")
 		}
 		if _, _, err := co.Ref("refs/remotes/origin/topic"); err == nil {
 			t.Error("a corrupt loose ref must be an error")

@@ -39,6 +39,11 @@ type Options struct {
 	MaxAttempts    int           // total attempts including the first; default 4
 	MaxRetryWait   time.Duration // cap for one wait (Retry-After or backoff); default 8s
 	MaxBody        int64         // cap on every response body, for every reader (go-github included); default DefaultMaxBody
+	// MaxIdleConnsPerHost keeps this many connections open per host for
+	// reuse; default 8. A caller that runs more requests at once per host
+	// (the fleet audit) raises it, or every extra request pays a new TLS
+	// handshake.
+	MaxIdleConnsPerHost int
 
 	// Azure Pipelines agent proxy (AGENT_PROXYURL, AGENT_PROXYUSERNAME,
 	// AGENT_PROXYPASSWORD). Takes precedence over the standard variables.
@@ -128,6 +133,9 @@ func New(o Options) (*http.Client, error) {
 	if o.MaxRetryWait <= 0 {
 		o.MaxRetryWait = DefaultMaxRetryWait
 	}
+	if o.MaxIdleConnsPerHost <= 0 {
+		o.MaxIdleConnsPerHost = 8
+	}
 	redactBodies := o.Scrub != nil
 	if o.Scrub == nil {
 		o.Scrub = func(s string) string { return s }
@@ -161,7 +169,7 @@ func New(o Options) (*http.Client, error) {
 		TLSHandshakeTimeout:    min(10*time.Second, o.RequestTimeout),
 		ForceAttemptHTTP2:      true, // needed because DialContext and TLSClientConfig are custom
 		MaxIdleConns:           64,
-		MaxIdleConnsPerHost:    8,
+		MaxIdleConnsPerHost:    o.MaxIdleConnsPerHost,
 		IdleConnTimeout:        90 * time.Second,
 		ExpectContinueTimeout:  time.Second,
 		OnProxyConnectResponse: onProxyConnect,

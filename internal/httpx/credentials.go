@@ -20,9 +20,10 @@ type Credential struct {
 	Name  string // what it is, for messages: "the Azure DevOps PAT"
 	Value string
 	// Allowed lists destinations: "https://host[:port]" for a whole origin,
-	// or "https://host[:port]/path" for that path and below it (compared
+	// "https://host[:port]/path" for that path and below it (compared
 	// without regard to letter case, as Azure DevOps compares organization
-	// names). Scheme and port must match exactly.
+	// names), or "https://*.domain" for every host under domain on the
+	// scheme's default port. Scheme and port must match exactly.
 	Allowed []string
 	// Remedy says how to allow another destination, when one may be.
 	Remedy string
@@ -34,7 +35,12 @@ type destination struct {
 }
 
 func parseDestination(s string) (destination, bool) {
-	u, err := url.Parse(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	// "https://*.example.com": every host under example.com (not itself).
+	if scheme, rest, ok := strings.Cut(s, "://*."); ok && (scheme == "https" || scheme == "http") && rest != "" && !strings.ContainsAny(rest, "/:@?#*") {
+		return destination{scheme: scheme, host: "*." + strings.ToLower(rest)}, true
+	}
+	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return destination{}, false
 	}
@@ -57,7 +63,14 @@ func canonicalHost(u *url.URL) string {
 }
 
 func (d destination) allows(u *url.URL) bool {
-	if !strings.EqualFold(u.Scheme, d.scheme) || canonicalHost(u) != d.host {
+	if !strings.EqualFold(u.Scheme, d.scheme) {
+		return false
+	}
+	if suffix, ok := strings.CutPrefix(d.host, "*"); ok {
+		h := canonicalHost(u)
+		return strings.HasSuffix(h, suffix) && len(h) > len(suffix) && !strings.Contains(h, ":")
+	}
+	if canonicalHost(u) != d.host {
 		return false
 	}
 	if d.path == "" {

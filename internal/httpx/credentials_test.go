@@ -137,3 +137,21 @@ func TestAnswersRedactedOnArrival(t *testing.T) {
 		t.Errorf("body: %s", resp.Body)
 	}
 }
+
+func TestCredentialWildcardDestination(t *testing.T) {
+	t.Parallel()
+	d, ok := parseDestination("https://*.visualstudio.com")
+	if !ok {
+		t.Fatal("not parsed")
+	}
+	for raw, want := range map[string]bool{
+		"https://contoso.visualstudio.com/_apis": true, "https://a.b.visualstudio.com/": true,
+		"https://visualstudio.com/": false, "https://evilvisualstudio.com/": false, "http://contoso.visualstudio.com/": false,
+		"https://contoso.visualstudio.com:8443/": false, "https://contoso.visualstudio.com.evil.example/": false,
+	} {
+		u, _ := url.Parse(raw)
+		if got := d.allows(u); got != want {
+			t.Errorf("%s: %v, want %v", raw, got, want)
+		}
+	}
+}

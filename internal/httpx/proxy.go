@@ -41,8 +41,8 @@ type SkippedBypass struct {
 	Entry  string
 	Reason string // what in it stops Go, e.g. "a look-ahead (?!...)"
 	// GoOnly: JavaScript (the tasks) and .NET (the agent) accept the
-	// entry; only Go refuses it, so the tasks bypass the proxy for URLs it
-	// matches while this run does not.
+	// entry; only Go refuses it or reads it otherwise, so the tasks bypass
+	// the proxy for URLs it matches while this run does not.
 	GoOnly bool
 }
 
@@ -81,8 +81,8 @@ func (b BypassList) Match(u *url.URL) (string, bool) {
 // compileBypass compiles one entry the way JavaScript's new RegExp(entry,
 // 'i') reads it, or says why it cannot.
 func compileBypass(entry string) (*regexp.Regexp, *SkippedBypass) {
-	if reason := readDifferently(entry); reason != "" {
-		return nil, &SkippedBypass{Entry: entry, Reason: reason}
+	if reason, jsReads := readDifferently(entry); reason != "" {
+		return nil, &SkippedBypass{Entry: entry, Reason: reason, GoOnly: jsReads}
 	}
 	re, err := regexp.Compile("(?i)" + entry)
 	if err == nil {
@@ -114,14 +114,15 @@ func compileBypass(entry string) (*regexp.Regexp, *SkippedBypass) {
 
 // readDifferently finds constructs Go accepts but reads otherwise than
 // JavaScript: escapes that are anchors or classes in Go and plain letters in
-// JavaScript, and inline flag groups, which JavaScript refuses.
-func readDifferently(entry string) string {
+// JavaScript (which the tasks then apply: jsReads), and inline flag groups,
+// which JavaScript refuses.
+func readDifferently(entry string) (reason string, jsReads bool) {
 	for i := 0; i < len(entry); i++ {
 		switch c := entry[i]; {
 		case c == '\\' && i+1 < len(entry):
 			switch entry[i+1] {
 			case 'A', 'z', 'p', 'P', 'Q', 'E':
-				return `the escape \` + string(entry[i+1]) + ", which Go reads as an anchor or class and JavaScript as a plain letter"
+				return `the escape \` + string(entry[i+1]) + ", which Go reads as an anchor or class and JavaScript as a plain letter", true
 			}
 			i++ // skip the escaped character
 		case c == '(' && strings.HasPrefix(entry[i:], "(?"):
@@ -130,9 +131,9 @@ func readDifferently(entry string) string {
 				j++
 			}
 			if j > i+2 && j < len(entry) && (entry[j] == ')' || entry[j] == ':') {
-				return "the inline flags " + entry[i:j+1] + ", which JavaScript refuses"
+				return "the inline flags " + entry[i:j+1] + ", which JavaScript refuses", false
 			}
 		}
 	}
-	return ""
+	return "", false
 }

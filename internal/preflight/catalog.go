@@ -27,6 +27,9 @@ type Deps struct {
 	Now    func() time.Time
 	// UserAgent is sent on every request.
 	UserAgent string
+	// WorkDir is the process's working directory: where repo.history looks
+	// for the checkout when BUILD_SOURCESDIRECTORY is not set.
+	WorkDir string
 }
 
 // Platform is the DevOps platform whose SonarQube integration applies to
@@ -80,6 +83,9 @@ type run struct {
 	definitions *lazy[records]
 	binding     *lazy[*sonar.Binding]
 	edition     *lazy[editionFacts]
+	sharing     sharingCache // monorepo.go
+
+	pr prState // pull-request readiness (catalog_pr.go)
 }
 
 // Catalog returns every check for this configuration, in report order.
@@ -94,6 +100,7 @@ func Catalog(d Deps) []Check {
 		definitions: newLazy[records](),
 		binding:     newLazy[*sonar.Binding](),
 		edition:     newLazy[editionFacts](),
+		pr:          newPRState(),
 	}
 	checks := []Check{{ID: IDConfig, Title: "Configuration", Run: r.checkConfig}}
 	if len(d.Config.Problems) == 0 {
@@ -108,5 +115,6 @@ func Catalog(d Deps) []Check {
 	checks = append(checks, r.sonarChecks()...)
 	checks = append(checks, r.azdoChecks()...)
 	checks = append(checks, r.githubChecks()...)
+	checks = append(checks, r.prChecks()...)
 	return checks
 }

@@ -72,6 +72,7 @@ func (r *run) azdoChecks() []Check {
 		return nil // GitHub and other providers: Azure DevOps PATs play no part
 	}
 	a := &azdoRun{repoRead: newLazy[repoAnswer]()}
+	r.pr.az = a // azdo.pr-gate and sonar.main-branch read the repository it learns
 	needs := []string{IDConfig}
 	if r.cfg.Pipeline.CollectionURI == "" {
 		// No pipeline organization: take it from SonarQube's record.
@@ -540,9 +541,12 @@ func (r *run) judgeLevel(ctx context.Context, a *azdoRun, e *azdo.Entitlement) F
 		Remedy:  give + " Or keep Stakeholder access if the bound repository is in a public project."}
 }
 
-// sameAzureOrg compares two organization or collection URLs in their
-// normalised forms (dev.azure.com/org == org.visualstudio.com[/DefaultCollection]).
-func sameAzureOrg(a, b string) (bool, error) { return azdo.SameOrg(a, b) }
+// sameAzureOrg reports whether url names the pipeline's organization or
+// collection known (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI) in their normalised
+// forms (dev.azure.com/org == org.visualstudio.com[/DefaultCollection]); an
+// Azure DevOps Server collection URL from the pipeline is read whole, so
+// collections under a custom virtual directory are told apart.
+func sameAzureOrg(url, known string) (bool, error) { return azdo.SameOrgAs(url, known) }
 
 // Reconcile explains findings that only make sense side by side: SonarQube's
 // check of its stored PAT and sonar-preflight's own probe of the pipeline's
@@ -562,9 +566,16 @@ func Reconcile(rep Report, patSource string) Report {
 	switch {
 	case sq.Status == Fail && az.Status == Pass:
 		failed, other = IDSonarDevOpsPAT, IDAzdoPAT
-		// The agent reached the same organization with a PAT that works;
-		// sonar.devops-config passed, so the record names it in the right shape.
-		note = pat + " works from this agent, but SonarQube's check of the PAT stored in its record fails. If the record holds this same PAT, the PAT is fine and the remaining suspects are on SonarQube's side of the network: the SonarQube server's JVM proxy settings, its Java trust store, an Azure DevOps conditional-access or IP policy that blocks the SonarQube server's address, or (SonarQube 2025.1 and later) a redirect on its way. If the record holds another PAT, paste this working one into it."
+		// The agent reached the organization with a PAT that works. Only
+		// when sonar.devops-config passed is the record's URL known to name
+		// it in the right shape; a warning there (an http:// URL, a shape
+		// resting on a convention, records that could not be read) leaves
+		// the URL among the suspects.
+		suspects := "on SonarQube's side of the network"
+		if dc, ok := rep.Result(IDSonarDevOps); !ok || dc.Status != Pass {
+			suspects = "the record's URL (sonar.devops-config did not confirm it) and SonarQube's side of the network"
+		}
+		note = pat + " works from this agent, but SonarQube's check of the PAT stored in its record fails. If the record holds this same PAT, the PAT is fine and the remaining suspects are " + suspects + ": the SonarQube server's JVM proxy settings, its Java trust store, an Azure DevOps conditional-access or IP policy that blocks the SonarQube server's address, or (SonarQube 2025.1 and later) a redirect on its way. If the record holds another PAT, paste this working one into it."
 	case sq.Status == Pass && az.Status == Fail:
 		failed, other = IDAzdoPAT, IDSonarDevOpsPAT
 		note = "SonarQube's own check passes while " + strings.ToLower(pat[:1]) + pat[1:] + " fails: either they are different tokens, or SonarQube (older versions follow redirects and accept any 2xx answer) took a sign-in page as success. Make sure both hold the same, working PAT."

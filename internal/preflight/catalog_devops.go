@@ -236,7 +236,7 @@ func (r *run) checkAzureConfig(ctx context.Context, rs records, ev []Evidence) F
 		}
 		return f
 	}
-	var matching, other, noURL []record
+	var matching, other, noURL, aliased []record
 	var otherText []string
 	for _, rec := range azure {
 		if strings.TrimSpace(rec.URL) == "" {
@@ -251,6 +251,10 @@ func (r *run) checkAzureConfig(ctx context.Context, rs records, ev []Evidence) F
 			return Finding{Status: Fail, Evidence: ev,
 				Message: fmt.Sprintf("The URL of Azure DevOps configuration record %s (%s) names this pipeline's Azure DevOps Server but no collection: SonarQube appends its API paths to the URL as given, so every call misses the collection %s.", rec.Key, rec.URL, org),
 				Remedy:  "In SonarQube, " + devopsPlace + " > Azure DevOps > record " + rec.Key + " > Edit: set the Azure DevOps URL to " + r.orgHint() + " (the collection URL exactly, with nothing after it)."}
+		case !same && azdo.SameCollectionElsewhere(rec.URL, org):
+			// The pipeline's collection under another host name: SonarQube
+			// may well reach the server that way.
+			aliased = append(aliased, rec)
 		case err != nil:
 			other = append(other, rec)
 			otherText = append(otherText, fmt.Sprintf("%s (%s: %v)", rec.Key, rec.URL, err))
@@ -260,6 +264,12 @@ func (r *run) checkAzureConfig(ctx context.Context, rs records, ev []Evidence) F
 			other = append(other, rec)
 			otherText = append(otherText, rec.Key+" ("+rec.URL+")")
 		}
+	}
+	if len(matching) == 0 && len(aliased) > 0 {
+		rec := aliased[0]
+		return Finding{Status: Warn, Evidence: ev,
+			Message: fmt.Sprintf("Could not verify that an Azure DevOps configuration record points at this pipeline's collection %s: record %s (%s) names the same collection on another host name. Azure DevOps Server is often reached by several names (an internal name, an alias, a port behind a reverse proxy); if SonarQube reaches this server by that one, the record is right, otherwise pull requests of this collection cannot be decorated.", org, rec.Key, rec.URL),
+			Remedy:  "If " + rec.URL + " is not this pipeline's Azure DevOps Server, in SonarQube, " + devopsPlace + " > Azure DevOps > record " + rec.Key + " > Edit: set the Azure DevOps URL to " + r.orgHint() + ", the collection URL this pipeline uses (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI), reachable from the SonarQube server."}
 	}
 	if len(matching) == 0 {
 		if len(noURL) > 0 {
@@ -335,22 +345,48 @@ func (r *run) recordShape(ctx context.Context, rec record, knownRoot string) (Fi
 			version = " This server runs SonarQube " + v.String() + "."
 		}
 	}
+	shape := "has the wrong shape"
+	if !chk.Certain() {
+		shape = "may have the wrong shape"
+	}
 	f := Finding{Status: status,
-		Message: fmt.Sprintf("The URL of Azure DevOps configuration record %s (%s) has the wrong shape. %s%s", rec.Key, rec.URL, chk.Explain(), version)}
+		Message: fmt.Sprintf("The URL of Azure DevOps configuration record %s (%s) %s. %s%s", rec.Key, rec.URL, shape, chk.Explain(), version)}
 	fix := "the organization URL exactly, with nothing after it"
 	if chk.Org.Deployment == azdo.Server {
 		fix = "the collection URL exactly, with nothing after it"
 	}
+	edit := "In SonarQube, " + devopsPlace + " > Azure DevOps > record " + rec.Key + " > Edit: "
 	switch {
+	case chk.Corrected != "" && conventional(chk):
+		f.Remedy = edit + conditionalFix(chk)
 	case chk.Corrected != "":
-		f.Remedy = "In SonarQube, " + devopsPlace + " > Azure DevOps > record " + rec.Key + " > Edit: set the Azure DevOps URL to " + chk.Corrected + " (" + fix + ")."
+		f.Remedy = edit + "set the Azure DevOps URL to " + chk.Corrected + " (" + fix + ")."
 	default:
-		f.Remedy = "In SonarQube, " + devopsPlace + " > Azure DevOps > record " + rec.Key + " > Edit: set the Azure DevOps URL to " + fix + ", e.g. " + r.orgHint() + "."
+		f.Remedy = edit + "set the Azure DevOps URL to " + fix + ", e.g. " + r.orgHint() + "."
 	}
 	if status == Warn && chk.Certain() {
-		f.Remedy += " SonarQube 2025.1 and later follow no redirects, so this breaks on upgrade."
+		f.Remedy += " After an upgrade to SonarQube 2025.1 or later, which follows no redirects, even validation fails."
 	}
 	return f, true
+}
+
+// conventional reports a check whose correction rests on a convention:
+// where an Azure DevOps Server collection ends, which a custom virtual
+// directory changes (azdo.RecordURLProblem.Uncertain).
+func conventional(chk azdo.RecordURLCheck) bool {
+	for _, p := range chk.Problems {
+		if p.Uncertain {
+			return true
+		}
+	}
+	return false
+}
+
+// conditionalFix offers a correction that rests on a convention as the fix
+// for one reading of the URL only: applied to a record that is right (a
+// virtual directory before the collection), it would break it.
+func conditionalFix(chk azdo.RecordURLCheck) string {
+	return "if the path after " + chk.Corrected + " is a project (or anything else below the collection), set the Azure DevOps URL to " + chk.Corrected + "; if the server serves its collections under a virtual directory and the URL ends with the collection's name, it is right as it is. The collection's URL is the one its pipelines see as System.CollectionUri (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI)."
 }
 
 // otherOrgRemedy advises how to get a record for the pipeline's
@@ -441,6 +477,7 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 		return skipProvider(r.cfg.Pipeline.RepoProvider)
 	}
 	key := r.cfg.ProjectKey
+	r.prefetchSharing(ctx)
 	b, err := r.getBinding(ctx)
 	switch {
 	case err != nil && sonar.IsNotBound(err):
@@ -501,7 +538,11 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 				fix: "set the repository name to " + p.RepoName, repoName: true})
 		}
 		if b.URL != "" && p.CollectionURI != "" {
-			if same, err := sameAzureOrg(b.URL, p.CollectionURI); err == nil && !same {
+			same, err := sameAzureOrg(b.URL, p.CollectionURI)
+			switch {
+			case err == nil && !same && azdo.SameCollectionElsewhere(b.URL, p.CollectionURI):
+				notes = append(notes, fmt.Sprintf("Its record names this pipeline's collection on another host name (%s, the pipeline uses %s): right if SonarQube reaches this Azure DevOps Server by that name (sonar.devops-config says more).", b.URL, p.CollectionURI))
+			case err == nil && !same:
 				fix, elsewhere := r.orgBindingFix(ctx, b, rs, rsErr)
 				problems = append(problems, mismatch{text: fmt.Sprintf("its record points at %s, not this pipeline's organization %s", b.URL, p.CollectionURI),
 					fix: fix, recordFix: elsewhere})
@@ -560,7 +601,7 @@ func (r *run) checkBinding(ctx context.Context) Finding {
 	if b.Monorepo {
 		notes = append(notes, "The binding is marked monorepo: several SonarQube projects share this repository.")
 	}
-	return Finding{Status: Pass, Message: msg, Notes: notes, Evidence: ev}
+	return r.withSharedRepository(ctx, b, Finding{Status: Pass, Message: msg, Notes: notes, Evidence: ev})
 }
 
 // prNotes says what a binding's switches leave out of the pull request.
@@ -718,11 +759,14 @@ func (r *run) azurePATRemedy(ctx context.Context, b *sonar.Binding) string {
 	url := b.URL
 	if url != "" {
 		if chk := azdo.CheckRecordURL(url, r.cfg.Pipeline.CollectionURI); !chk.OK() {
-			fix := ""
-			if chk.Corrected != "" {
-				fix = " Set it to " + chk.Corrected + "."
+			switch {
+			case chk.Corrected != "" && conventional(chk):
+				add("The record's URL (" + url + ") may have the wrong shape: " + chk.Explain() + " So: " + conditionalFix(chk))
+			case chk.Corrected != "":
+				add("The record's URL (" + url + ") has the wrong shape: " + chk.Explain() + " Set it to " + chk.Corrected + ".")
+			default:
+				add("The record's URL (" + url + ") has the wrong shape: " + chk.Explain())
 			}
-			add("The record's URL (" + url + ") has the wrong shape: " + chk.Explain() + fix)
 		}
 	} else {
 		url = "the record's URL"

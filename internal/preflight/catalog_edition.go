@@ -103,13 +103,24 @@ func (r *run) checkEdition(ctx context.Context) Finding {
 			what = name + " does not offer branch and pull-request analysis right now: branch-support is missing from its features, which happens when its license is missing, expired or not valid for this server."
 			rem = "A SonarQube administrator should check the license (Administration > Configuration > License Manager) and the server's web.log."
 		}
+		if pr && e.PullRequestsInferred {
+			// Only the edition's name says so: a plugin that adds
+			// branch-support would show in api/features/list, which did not
+			// answer. Likely, not known: never fail on it.
+			return Finding{Status: Warn, Evidence: ev, Notes: notes,
+				Message: what + " This is a pull-request build, so the analysis will likely fail (\"Developer Edition or above is required\"), unless a plugin adds branch support: api/features/list, which would show one, could not be read (" + oneLineErr(ef.featErr) + ").",
+				Remedy:  rem + " Until then, run the SonarQube tasks on branch builds only, e.g. condition: ne(variables['Build.Reason'], 'PullRequest')."}
+		}
 		if pr {
 			return Finding{Status: Fail, Evidence: ev, Notes: notes,
 				Message: what + " This is a pull-request build: the SonarQube Prepare task passes sonar.pullrequest.* to the scanner, and the analysis will fail (\"Developer Edition or above is required\").",
 				Remedy:  rem + " Until then, run the SonarQube tasks on branch builds only, e.g. condition: ne(variables['Build.Reason'], 'PullRequest')."}
 		}
+		// The Prepare task passes sonar.branch.name on any branch but the
+		// repository's default one (sonar-scanner-azdo prepare-task.ts,
+		// populateBranchAndPrProps), which only branch-support accepts.
 		return Finding{Status: Warn, Evidence: ev, Notes: notes,
-			Message: what + " No pull request will ever be decorated; the DevOps integration checks still run (repository import uses them).",
+			Message: what + " No pull request will ever be decorated, and builds of any branch but the default one fail their analysis too (the SonarQube Prepare task passes sonar.branch.name there); the DevOps integration checks still run (repository import uses them).",
 			Remedy:  rem}
 	}
 

@@ -154,6 +154,7 @@ func (r *run) checkGitHubRepo(ctx context.Context, g *githubRun) Finding {
 		return describeError("GitHub", host.APIURL, err, "read repository "+p.RepoName)
 	}
 	g.repo = repo
+	r.pr.gh = &ghRepo{client: c, owner: owner, name: name, repo: repo} // for github.pr-gate and sonar.main-branch
 	f := Finding{Status: Pass, Message: fmt.Sprintf("Repository %s is visible to the token.", repo.FullName)}
 	if !repo.TokenExpiration.IsZero() {
 		left := repo.TokenExpiration.Sub(r.d.Now())

@@ -51,7 +51,7 @@ func (r *run) proxyNotes() []string {
 
 	for _, s := range bypass.Skipped {
 		if s.GoOnly {
-			notes = append(notes, fmt.Sprintf("AGENT_PROXYBYPASSLIST entry %s uses %s, which the tasks (JavaScript) and the agent (.NET) accept but Go's regular expressions do not: this run did not apply it, so URLs only it exempts go through the proxy in this run while the tasks reach them directly.", quoteEntry(s.Entry), s.Reason))
+			notes = append(notes, fmt.Sprintf("AGENT_PROXYBYPASSLIST entry %s uses %s. The tasks (JavaScript) and the agent (.NET) accept it, but Go's regular expressions cannot read it as they do: this run did not apply it, so URLs only it exempts go through the proxy in this run while the tasks reach them directly.", quoteEntry(s.Entry), s.Reason))
 			continue
 		}
 		notes = append(notes, fmt.Sprintf("AGENT_PROXYBYPASSLIST entry %s: %s. This run did not apply it; the agent drops entries it cannot compile without a word, and a task that reads the list with azure-pipelines-task-lib fails on an entry JavaScript cannot compile.", quoteEntry(s.Entry), s.Reason))

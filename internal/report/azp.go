@@ -126,6 +126,12 @@ func uploadSummary(w *azp.Writer, v view) error {
 // own, and a file or symbolic link planted at a predictable name is never
 // written through.
 func WriteSummary(dir, md string) (string, error) {
+	return WriteSummaryFile(dir, SummaryFilePrefix, md)
+}
+
+// WriteSummaryFile is WriteSummary for another kind of summary: its file
+// name starts with prefix.
+func WriteSummaryFile(dir, prefix, md string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("agent temp directory %q: %w", dir, err)
@@ -133,7 +139,7 @@ func WriteSummary(dir, md string) (string, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return "", fmt.Errorf("cannot create the agent temp directory: %w", pathless(err))
 	}
-	f, err := os.CreateTemp(abs, SummaryFilePrefix+"*.md")
+	f, err := os.CreateTemp(abs, prefix+"*.md")
 	if err != nil {
 		return "", fmt.Errorf("cannot create a summary file in %s: %w", abs, pathless(err))
 	}

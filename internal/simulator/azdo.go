@@ -71,6 +71,11 @@ type Azdo struct {
 	// ({org})" (Microsoft's "Job access tokens" page, scoped build
 	// identities).
 	CollectionScopedJobs bool
+
+	// StatusPolicies are the repository's Status branch policies
+	// (azdo_policy.go); HealthyAzdo requires SonarQube's quality gate on
+	// main.
+	StatusPolicies []AzdoStatusPolicy
 }
 
 // PATState is what Azure DevOps makes of the scenario's PAT.
@@ -179,10 +184,11 @@ const (
 // on-premises server.
 func HealthyAzdo() Azdo {
 	return Azdo{
-		Org:          defaultOrg,
-		OnPremHost:   azdoOnPremHost,
-		Access:       AccessBasic(),
-		LastAccessed: 3 * time.Hour,
+		Org:            defaultOrg,
+		OnPremHost:     azdoOnPremHost,
+		Access:         AccessBasic(),
+		LastAccessed:   3 * time.Hour,
+		StatusPolicies: []AzdoStatusPolicy{SonarQubeGate("refs/heads/main")},
 	}
 }
 
@@ -425,6 +431,8 @@ func (h *azdoSim) org(w http.ResponseWriter, r *http.Request, site azdoSite) {
 		h.repository(w, r, site, segs[0], segs[4])
 	case len(segs) == 4 && strings.EqualFold(segs[0], "_apis") && strings.EqualFold(segs[1], "git") && strings.EqualFold(segs[2], "repositories"):
 		h.repository(w, r, site, "", segs[3])
+	case len(segs) == 5 && strings.EqualFold(segs[1], "_apis") && strings.EqualFold(segs[2], "git") && strings.EqualFold(segs[3], "policy") && strings.EqualFold(segs[4], "configurations"):
+		h.branchPolicies(w, r, site, segs[0]) // azdo_policy.go
 	default:
 		h.notFound(w)
 	}

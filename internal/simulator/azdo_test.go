@@ -405,6 +405,8 @@ func TestAzdoScenariosThroughTheClient(t *testing.T) {
 		"global-pat-retired": refused(azdo.FailureUnauthorized),
 		// Azure DevOps answers as usual; the scenario is about the proxy.
 		"proxy-bypass-lookaround": healthy,
+		// Azure DevOps answers as usual; SonarQube's own call fails.
+		"sonarqube-path-blocked": healthy,
 	}
 	// The anonymous answer to the git and entitlement calls is a 401.
 	anon := want["pat-anonymous"]

@@ -41,6 +41,11 @@ type GitHub struct {
 	// admin:read, so GET /orgs/{org}/installations answers; otherwise it is
 	// refused, as it is for most pipeline tokens.
 	InstallationsVisible bool
+
+	// Branch rules and protection (github_protection.go).
+	Protection        map[string][]string // branch → checks its branch protection rule requires; absent: not protected
+	RulesetChecks     map[string][]string // branch → checks active rulesets require
+	ProtectionNoAdmin bool                // the token lacks admin rights: branch protection answers 403
 }
 
 const (
@@ -61,6 +66,7 @@ func HealthyGitHub() GitHub {
 		EnterpriseHost: gitHubEnterprise,
 		Repos:          []string{gitHubRepo},
 		TokenExpiresIn: 90 * 24 * time.Hour,
+		Protection:     map[string][]string{"main": {"ci/azure-pipelines", "SonarQube Code Analysis"}},
 	}
 }
 
@@ -135,6 +141,9 @@ func (g ghAnswer) api(path string) {
 			g.rate(now, false)
 		}
 		g.orgInstallations(org, authed)
+		return
+	}
+	if g.branchAPI(path, authed) { // github_protection.go
 		return
 	}
 	owner, repo, ok := repoPath(path)

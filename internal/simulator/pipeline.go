@@ -22,6 +22,10 @@ func defaultPipelineEnv(sc Scenario) map[string]string {
 		"BUILD_REPOSITORY_PROVIDER":          "TfsGit",
 		"BUILD_REPOSITORY_URI":               defaultOrgURL + "/" + defaultProject + "/_git/" + defaultRepo,
 		"BUILD_REASON":                       "PullRequest",
-		"SYSTEM_PULLREQUEST_PULLREQUESTID":   "42",
+		"BUILD_SOURCEBRANCH":                 "refs/pull/" + prNumber + "/merge",
+		"SYSTEM_PULLREQUEST_PULLREQUESTID":   prNumber,
+		"SYSTEM_PULLREQUEST_SOURCEBRANCH":    "refs/heads/" + prSourceBranch,
+		"SYSTEM_PULLREQUEST_TARGETBRANCH":    "refs/heads/main",
+		"SYSTEM_PULLREQUEST_ISFORK":          "False",
 	}
 }

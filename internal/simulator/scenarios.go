@@ -8,6 +8,8 @@ func Scenarios() []Scenario {
 	all = append(all, sonarScenarios()...)
 	all = append(all, azdoScenarios()...)
 	all = append(all, githubScenarios()...)
+	all = append(all, monorepoScenarios()...)
+	all = append(all, prScenarios()...)
 	for i := range all {
 		if all[i].ExpectText == nil {
 			all[i].ExpectText = expectText[all[i].Name]

@@ -147,6 +147,17 @@ func azdoScenarios() []Scenario {
 		func(a *Azdo) { a.GlobalPAT = true }, nil, azdoExpect(afterPAT...)), GlobalPATRetirement.Add(9*time.Hour)),
 		map[string]string{checkAzdoPAT: `Its Organization column reads "All accessible organizations"`}))
 
+	// SonarQube refuses its record while the same PAT works from the agent
+	// (issue 9, rule 4): AzureDevOpsValidator turns any failure of its one
+	// call into the same sentence, so what is left to suspect is SonarQube's
+	// own path to Azure DevOps (its JVM proxy, trust store, an IP policy).
+	sonarBlocked := sc("sonarqube-path-blocked",
+		"SonarQube's validation of its record answers 'Invalid Azure URL or Personal Access Token' while the same PAT works from the agent: the suspects left are on SonarQube's side of the network (its JVM proxy, trust store, an Azure DevOps IP policy).",
+		nil, nil, azdoExpect(checkSonarPAT, "fail"))
+	sonarBlocked.Sonar.ValidationError = map[string]string{defaultAlmKey: msgInvalidAzure}
+	scenarios = append(scenarios, withText(sonarBlocked,
+		map[string]string{checkSonarPAT: "the remaining suspects are on SonarQube's side of the network", checkAzdoPAT: "disagrees with sonar.devops-pat"}))
+
 	// Proxy settings as the agent passes them (issue 9, rule 8): the
 	// bypass list holds an entry with a look-ahead, which the agent (.NET)
 	// and the tasks (JavaScript) accept and Go cannot compile. The other
@@ -158,7 +169,7 @@ func azdoScenarios() []Scenario {
 			"AGENT_PROXYURL":        "http://proxy.contoso.example:3128",
 			"AGENT_PROXYBYPASSLIST": `["^https://(?!(?:[a-z0-9-]+\\.)*contoso\\.example)", "\\.contoso\\.example", "dev\\.azure\\.com", "visualstudio\\.com"]`,
 		}, azdoExpect()),
-		map[string]string{"config": "uses a look-ahead (?!...), which the tasks (JavaScript) and the agent (.NET) accept but Go's regular expressions do not"}))
+		map[string]string{"config": "uses a look-ahead (?!...). The tasks (JavaScript) and the agent (.NET) accept it, but Go's regular expressions cannot read it as they do"}))
 
 	onPrem := sc("azdo-on-prem",
 		"Azure DevOps Server 2022 at https://tfs.contoso.example/tfs/DefaultCollection: the PAT, code and contribution checks pass; access levels and global PATs do not exist there.",

@@ -19,6 +19,12 @@ func gitHubEnv(provider, uri string) map[string]string {
 		"BUILD_REPOSITORY_NAME":     gitHubRepo,
 		"BUILD_REPOSITORY_URI":      uri,
 		"GITHUB_TOKEN":              "{{ghtoken}}",
+		// GitHub pull requests: the id is GitHub's, the number the one people
+		// see; the branches come without refs/heads/.
+		"SYSTEM_PULLREQUEST_PULLREQUESTID":     "1875023405",
+		"SYSTEM_PULLREQUEST_PULLREQUESTNUMBER": prNumber,
+		"SYSTEM_PULLREQUEST_SOURCEBRANCH":      prSourceBranch,
+		"SYSTEM_PULLREQUEST_TARGETBRANCH":      "main",
 	}
 }
 

@@ -37,10 +37,13 @@ type Scenario struct {
 	Sonar   Sonar  // see sonar.go
 	Azdo    Azdo   // see azdo.go
 	GitHub  GitHub // see github.go
+	// Checkout is the job's local checkout (see checkout.go).
+	Checkout Checkout
 	// Env is laid over the default pipeline environment. Values may use the
-	// placeholders {{sonar}} (SonarQube base URL, with context path) and
-	// {{token}}, {{admintoken}}, {{pat}}, {{jobtoken}}, {{ghtoken}} (the
-	// run's secrets).
+	// placeholders {{sonar}} (SonarQube base URL, with context path),
+	// {{sources}} (the checkout's directory) and {{token}},
+	// {{admintoken}}, {{pat}}, {{jobtoken}}, {{ghtoken}} (the run's
+	// secrets).
 	// An empty value removes the variable.
 	Env map[string]string
 	// Expect maps check ids to the status they must finish with.
@@ -87,6 +90,8 @@ type Servers struct {
 	SonarURL string   // base URL including any context path
 	CAFile   string   // PEM bundle that trusts the TLS servers
 	Resolve  []string // "host:port:addr" entries routing real host names to loopback
+	// SourcesDir is the scenario's checkout (BUILD_SOURCESDIRECTORY).
+	SourcesDir string
 
 	Token      string // SonarQube user token accepted by the simulator
 	AdminToken string // SonarQube admin token
@@ -151,6 +156,9 @@ func Start(sc Scenario, opts Options) (*Servers, error) {
 	s.CAFile = filepath.Join(opts.Dir, "ca.pem")
 	if err := os.WriteFile(s.CAFile, ca.certPEM, 0o644); err != nil {
 		return nil, fmt.Errorf("simulator: write CA bundle: %w", err)
+	}
+	if s.SourcesDir, err = writeCheckout(opts.Dir, sc.Checkout); err != nil {
+		return nil, err
 	}
 	wrap := func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -235,12 +243,14 @@ func (s *Servers) Env() map[string]string {
 		"SONAR_PROJECT_KEY":       defaultProjectKey,
 		"SONAR_PREFLIGHT_RESOLVE": strings.Join(s.Resolve, ","),
 		"SSL_CERT_FILE":           s.CAFile,
+		"BUILD_SOURCESDIRECTORY":  s.SourcesDir,
 	}
 	for k, v := range defaultPipelineEnv(s.Scenario) {
 		env[k] = v
 	}
 	repl := strings.NewReplacer(
 		"{{sonar}}", s.SonarURL,
+		"{{sources}}", s.SourcesDir,
 		"{{token}}", s.Token,
 		"{{admintoken}}", s.AdminToken,
 		"{{pat}}", s.PAT,

@@ -92,10 +92,17 @@ type Sonar struct {
 	// DanglingBinding is a binding whose record was deleted: get_binding
 	// fails with SonarQube's generic 500.
 	DanglingBinding bool
+	// SharedBindings are other projects bound to repositories (see
+	// sonar_v2.go): the v2 listing and get_binding answer for them.
+	SharedBindings []SonarSharedBinding
 
 	// HTMLInsteadOfJSON puts a reverse proxy's sign-in page (200 text/html)
 	// in front of every /api call.
 	HTMLInsteadOfJSON bool
+
+	// Branches are the project's branches (api/project_branches/list);
+	// nil is the main branch "main", analysed. See sonar_branches.go.
+	Branches []SonarBranch
 }
 
 // SonarAlmRecord is a DevOps Platform configuration record.
@@ -258,6 +265,9 @@ func (h *sonarSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if h.serveV2(w, r, path, user, authFailed) {
+		return
+	}
 	action, ok := h.actions()[path]
 	if !ok {
 		writeErrors(w, http.StatusNotFound, "Unknown url : "+path)
@@ -293,6 +303,7 @@ func (h *sonarSim) actions() map[string]sonarAction {
 		"/api/navigation/global":             h.navigationGlobal,
 		"/api/features/list":                 h.featuresList,
 		"/api/system/info":                   h.systemInfo,
+		"/api/project_branches/list":         h.projectBranches,
 	}
 }
 
@@ -536,6 +547,9 @@ func (h *sonarSim) record(key string) (SonarAlmRecord, bool) {
 }
 
 func (h *sonarSim) getBinding(w http.ResponseWriter, r *http.Request, user *simUser, _ bool) {
+	if h.sharedBinding(w, r.URL.Query().Get("project")) {
+		return
+	}
 	key, ok := h.project(w, r)
 	if !ok {
 		return

@@ -2,6 +2,7 @@ package sonar
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"time"
 )
@@ -58,4 +59,22 @@ func decodeBranches(body []byte) ([]ProjectBranch, error) {
 		return nil, errMissing("branches")
 	}
 	return l.Branches, nil
+}
+
+// MainBranchMismatch is the main-branch rule, stated once for
+// sonar.main-branch and the fleet audit: SonarQube's main branch must carry
+// the name of the repository's default branch, compared exactly (Git and
+// SonarQube branch names are case-sensitive). repoDefault is a branch name
+// (main, not refs/heads/main). It returns "" when they agree, or when the
+// default branch is unknown (an empty repository); otherwise what the
+// mismatch does, as a clause without a final period: analyses of the
+// default branch make a second branch, while the main branch SonarQube
+// shows, and falls back to as the reference of a pull request whose target
+// it has not analysed (BranchConfiguration: "If base is not analyzed, we
+// will use default branch"), keeps the old name.
+func MainBranchMismatch(sonarMain, repoDefault string) string {
+	if repoDefault == "" || sonarMain == repoDefault {
+		return ""
+	}
+	return fmt.Sprintf("analyses of %s are filed under a second, separate branch, while the main branch SonarQube shows on the project's overview, and uses as the reference for pull requests whose target it has not analysed, stays %q", repoDefault, sonarMain)
 }

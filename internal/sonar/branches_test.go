@@ -3,6 +3,7 @@ package sonar
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -87,4 +88,22 @@ func FuzzDecodeBranches(f *testing.F) {
 			_, _ = MainBranch(bs)
 		}
 	})
+}
+
+func TestMainBranchMismatch(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		sonarMain, def string
+		mismatch       bool
+	}{
+		{"main", "main", false}, {"master", "main", true}, {"Main", "main", true}, {"main", "", false},
+	} {
+		got := MainBranchMismatch(tt.sonarMain, tt.def)
+		if (got != "") != tt.mismatch {
+			t.Errorf("MainBranchMismatch(%q, %q) = %q", tt.sonarMain, tt.def, got)
+		}
+		if tt.mismatch && !strings.Contains(got, "second, separate branch") {
+			t.Errorf("%q does not say what the mismatch does", got)
+		}
+	}
 }

@@ -130,6 +130,10 @@ type EditionInfo struct {
 	// (feature branch-support). Community Edition and Community Build do not,
 	// unless a plugin adds the feature.
 	PullRequests Support
+	// PullRequestsInferred: PullRequests rests on the edition's name alone,
+	// for neither api/features/list nor 9.x's branchesEnabled answered; a
+	// plugin that adds branch-support to Community could not be seen.
+	PullRequestsInferred bool
 	// MultipleRecords: the server holds several configuration records per
 	// DevOps platform (feature multiple-alm, Enterprise and up). Without it
 	// a second record of a platform is refused ("A AZURE_DEVOPS setting is
@@ -260,7 +264,9 @@ func DetermineEdition(nav *Navigation, features []string, featuresKnown bool, v 
 			*s = SupportUnknown // "Developer or higher": may be Enterprise
 		}
 	}
+	e.PullRequestsInferred = e.PullRequests == SupportUnknown && e.Edition != EditionUnknown
 	byEdition(&e.PullRequests, EditionDeveloper, EditionEnterprise, EditionDataCenter)
+	e.PullRequestsInferred = e.PullRequestsInferred && e.PullRequests != SupportUnknown
 	byEdition(&e.MultipleRecords, EditionEnterprise, EditionDataCenter)
 	e.PluginBranchSupport = e.Edition == EditionCommunity && e.PullRequests == Supported
 	return e

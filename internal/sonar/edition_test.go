@@ -123,7 +123,7 @@ func TestDetermineEdition(t *testing.T) {
 			want:     EditionInfo{Edition: EditionEnterprise, Exact: true, Source: SourceNavigation, PullRequests: Supported, MultipleRecords: Supported, Monorepo: Supported},
 			wantName: "Enterprise Edition"},
 		{name: "datacenter without features", nav: &Navigation{Edition: "datacenter"},
-			want:     EditionInfo{Edition: EditionDataCenter, Exact: true, Source: SourceNavigation, PullRequests: Supported, MultipleRecords: Supported},
+			want:     EditionInfo{Edition: EditionDataCenter, Exact: true, Source: SourceNavigation, PullRequests: Supported, PullRequestsInferred: true, MultipleRecords: Supported},
 			wantName: "Data Center Edition"},
 		{name: "9.x flags without features", nav: &Navigation{Edition: "developer", BranchesEnabled: bp(true), MultipleAlmEnabled: bp(false)}, version: "9.5",
 			want:     EditionInfo{Edition: EditionDeveloper, Exact: true, Source: SourceNavigation, PullRequests: Supported, MultipleRecords: NotSupported},
@@ -141,11 +141,17 @@ func TestDetermineEdition(t *testing.T) {
 			want:     EditionInfo{Edition: EditionCommunity, Source: SourceFeatures, CommunityBuild: true, PullRequests: NotSupported, MultipleRecords: NotSupported, Monorepo: NotSupported},
 			wantName: "Community Build"},
 		{name: "version scheme: community build", version: "24.12.0.100206",
-			want:     EditionInfo{Edition: EditionCommunity, CommunityBuild: true, Source: SourceVersionScheme, PullRequests: NotSupported, MultipleRecords: NotSupported},
+			want:     EditionInfo{Edition: EditionCommunity, CommunityBuild: true, Source: SourceVersionScheme, PullRequests: NotSupported, PullRequestsInferred: true, MultipleRecords: NotSupported},
 			wantName: "Community Build"},
 		{name: "version scheme: server year", version: "2025.3",
-			want:     EditionInfo{Edition: EditionDeveloper, Source: SourceVersionScheme, PullRequests: Supported},
+			want:     EditionInfo{Edition: EditionDeveloper, Source: SourceVersionScheme, PullRequests: Supported, PullRequestsInferred: true},
 			wantName: "commercial edition (Developer or higher)"},
+		// 10.x dropped branchesEnabled: when api/features/list does not
+		// answer, the edition's name alone says Community cannot analyse
+		// pull requests, which a branch plugin could contradict unseen.
+		{name: "community without features", nav: &Navigation{Edition: "community"}, version: "10.7",
+			want:     EditionInfo{Edition: EditionCommunity, Exact: true, Source: SourceNavigation, PullRequests: NotSupported, PullRequestsInferred: true, MultipleRecords: NotSupported},
+			wantName: "Community Edition"},
 		{name: "nothing known", version: "10.7",
 			want: EditionInfo{}, wantName: "an unknown edition"},
 		{name: "unknown edition word", nav: &Navigation{Edition: "ultimate"}, version: "10.7",

@@ -121,6 +121,34 @@ func FuzzParseVersion(f *testing.F) {
 	})
 }
 
+func FuzzDecodeFleetListings(f *testing.F) {
+	f.Add([]byte(`{"paging":{"pageIndex":1,"pageSize":100,"total":2},"components":[{"key":"k","name":"n","qualifier":"TRK","visibility":"public","lastAnalysisDate":"2017-03-01T11:39:03+0300"}]}`))
+	f.Add([]byte(`{"projectBindings":[{"id":"u","devOpsPlatformSettingId":"a","projectId":"p","projectKey":"k","repository":"r","slug":"s"}],"page":{"pageIndex":1,"pageSize":50,"total":1}}`))
+	f.Add([]byte(`{"dopSettings":[{"id":"u","type":"azure_devops","key":"ado","url":"https://dev.azure.com/o"}],"page":{"pageIndex":1,"pageSize":1,"total":1}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if p, err := decodeProjectsPage(b); err == nil {
+			_ = p.Paging.Pages()
+			for _, c := range p.Components {
+				if c.Key == "" {
+					t.Fatalf("accepted a project without key: %q", b)
+				}
+			}
+		}
+		if p, err := decodeProjectBindings(b); err == nil {
+			for _, pb := range p.ProjectBindings {
+				if pb.ProjectKey == "" {
+					t.Fatalf("accepted a binding without project key: %q", b)
+				}
+			}
+		}
+		if d, err := decodeDopSettings(b); err == nil {
+			for _, s := range d {
+				_ = s.Alm()
+			}
+		}
+	})
+}
+
 func FuzzDecodeEditionAnswers(f *testing.F) {
 	f.Add([]byte(`{"canAdmin":false,"version":"10.7","edition":"community","standalone":true}`))
 	f.Add([]byte(`{"branchesEnabled":true,"multipleAlmEnabled":false,"edition":"developer"}`))

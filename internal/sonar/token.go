@@ -54,10 +54,3 @@ func (k TokenKind) String() string {
 func (k TokenKind) IsAnalysis() bool {
 	return k == TokenGlobalAnalysis || k == TokenProjectAnalysis
 }
-
-// MayCreateProjects reports a kind that can hold Create Projects when its
-// user has it: user and global analysis tokens, not project analysis tokens.
-// api/alm_settings/list without a project needs it.
-func (k TokenKind) MayCreateProjects() bool {
-	return k != TokenProjectAnalysis
-}

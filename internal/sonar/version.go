@@ -82,11 +82,13 @@ func (v Version) AtLeast(major, minor int) bool {
 
 // FollowsAzureRedirects reports whether SonarQube v follows redirects when
 // it calls Azure DevOps. Up to 10.x its AzureDevOpsHttpClient followed them
-// (so an http:// record URL worked, sending the PAT in clear text before
+// (so an http:// record URL sent the PAT in clear text before
 // the redirect to https); the 2025 client is built with
 // setFollowRedirects(false), so any 3xx fails the call
-// (server/sonar-alm-client/.../azure/AzureDevOpsHttpClient.java). A zero
-// (unknown) version reports true: the older, more permissive behaviour.
+// (server/sonar-alm-client/.../azure/AzureDevOpsHttpClient.java; the source
+// dates that client only to a 2025 file, so 2025.1 is where this line is
+// drawn). A zero (unknown) version reports true: the older, more permissive
+// behaviour.
 func FollowsAzureRedirects(v Version) bool {
 	return v.Major == 0 || !v.AtLeast(2025, 1)
 }

@@ -175,9 +175,18 @@ function main() {
     });
   }
 
+  // The command input chooses what runs: this pipeline's preflight, the
+  // fleet audit, or the merge of a sharded audit's reports (both read their
+  // own inputs from the environment).
+  const command = (process.env.INPUT_COMMAND || 'check').trim().toLowerCase() || 'check';
+  const args = { check: ['check'], audit: ['audit'], merge: ['audit', 'merge'] }[command];
+  if (!args) {
+    fail('The command input is "' + command + '": use check, audit or merge.');
+    return;
+  }
   // The task speaks to the agent: logging commands, whatever a pipeline
   // variable such as SONAR_PREFLIGHT_FORMAT says for the command-line tool.
-  child = childProcess.spawn(binary, ['check', '--format', 'azp'], {
+  child = childProcess.spawn(binary, args.concat(['--format', 'azp']), {
     stdio: ['inherit', 'pipe', 'inherit'],
     env: process.env,
   });

@@ -120,6 +120,25 @@ var knownTasks = map[string]taskContract{
 			"extraProperties":      {},
 		},
 	},
+	"DownloadPipelineArtifact@2": {
+		source: "Tasks/DownloadPipelineArtifactV2/task.json (aliases as documented: definition/pipeline, runVersion, artifact, path, patterns)",
+		inputs: map[string]taskInput{
+			"buildType":                     {options: []string{"current", "specific"}},
+			"source":                        {options: []string{"current", "specific"}},
+			"project":                       {required: true, usedWhen: inputIs("buildType", "current", "specific")},
+			"definition":                    {required: true, usedWhen: inputIs("buildType", "current", "specific")},
+			"pipeline":                      {usedWhen: inputIs("buildType", "current", "specific")},
+			"runVersion":                    {options: []string{"latest", "latestFromBranch", "specific"}, usedWhen: inputIs("buildType", "current", "specific")},
+			"runBranch":                     {usedWhen: inputIs("runVersion", "latest", "latestFromBranch")},
+			"runId":                         {usedWhen: inputIs("runVersion", "latest", "specific")},
+			"tags":                          {usedWhen: inputIs("buildType", "current", "specific")},
+			"allowPartiallySucceededBuilds": {boolean: true, usedWhen: inputIs("buildType", "current", "specific")},
+			"allowFailedBuilds":             {boolean: true, usedWhen: inputIs("buildType", "current", "specific")},
+			"artifact":                      {},
+			"patterns":                      {},
+			"path":                          {},
+		},
+	},
 	"SonarQubeAnalyze@8": {
 		source: "sonar-scanner-azdo src/extensions/sonarqube/tasks/SonarQubeAnalyze/v8/task.json",
 		inputs: map[string]taskInput{
@@ -146,12 +165,19 @@ func ownTaskContract(t *testing.T) (string, taskContract) {
 			Required     bool
 			DefaultValue any
 			Options      map[string]string
+			VisibleRule  string
 		}
 	}
 	readJSON(t, filepath.Join(repoRoot, taskRel, "task.json"), &tj)
 	c := taskContract{source: taskRel + "/task.json", inputs: map[string]taskInput{}}
+	defaults := map[string]string{}
 	for _, in := range tj.Inputs {
-		ti := taskInput{required: in.Required && in.DefaultValue == nil, boolean: in.Type == "boolean"}
+		if d, ok := in.DefaultValue.(string); ok {
+			defaults[in.Name] = d
+		}
+	}
+	for _, in := range tj.Inputs {
+		ti := taskInput{required: in.Required && in.DefaultValue == nil, boolean: in.Type == "boolean", usedWhen: visibleRule(in.VisibleRule, defaults)}
 		if in.Type == "pickList" || in.Type == "radio" {
 			for k := range in.Options {
 				ti.options = append(ti.options, k)
@@ -160,6 +186,42 @@ func ownTaskContract(t *testing.T) (string, taskContract) {
 		c.inputs[in.Name] = ti
 	}
 	return fmt.Sprintf("%s@%d", tj.Name, tj.Version.Major), c
+}
+
+// visibleRule turns a task.json visibleRule of the forms this task uses
+// ("a = x", "a != x", clauses joined by "||" or by "&&", not mixed) into a
+// predicate on a step's inputs; an input a step does not give has its
+// default. "" is always visible.
+func visibleRule(rule string, defaults map[string]string) func(map[string]string) bool {
+	if strings.TrimSpace(rule) == "" {
+		return nil
+	}
+	anyOf := strings.Contains(rule, "||")
+	sep := "&&"
+	if anyOf {
+		sep = "||"
+	}
+	var clauses []func(map[string]string) bool
+	for _, c := range strings.Split(rule, sep) {
+		neg := strings.Contains(c, "!=")
+		name, val, _ := strings.Cut(strings.Replace(c, "!=", "=", 1), "=")
+		name, val = strings.TrimSpace(name), strings.TrimSpace(val)
+		clauses = append(clauses, func(in map[string]string) bool {
+			v, ok := in[name]
+			if !ok {
+				v = defaults[name]
+			}
+			return (v == val) != neg
+		})
+	}
+	return func(in map[string]string) bool {
+		for _, c := range clauses {
+			if c(in) == anyOf {
+				return anyOf
+			}
+		}
+		return !anyOf
+	}
 }
 
 // goToolAccepts mirrors what GoTool@0 does with its version input (gotool.ts,

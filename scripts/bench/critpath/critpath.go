@@ -91,9 +91,30 @@ var Model = []Node{
 	// sonar.devops-pat Needs sonar.devops-config (the records) and
 	// sonar.binding (the binding, and the records it cross-checks), and
 	// validates the bound record by its key; a valid record answers 204.
-	{ID: "sonar.alm_validate", Request: "GET sonar.contoso.example/api/alm_settings/validate?", Status: 204, After: [][]string{
-		{"sonar.list_definitions", "sonar.get_binding"},
+	// sonar.binding (Needs sonar.token) asks, beside the binding, which
+	// other projects are bound to the repository the pipeline builds
+	// (monorepo.go prefetchSharing; issue 9 rule 10). In Scenario no other
+	// project is, so the record ids (dop-settings) are not read.
+	{ID: "sonar.project_bindings", Request: "GET sonar.contoso.example/api/v2/dop-translation/project-bindings?", After: [][]string{
+		{"sonar.users.current", "sonar.validate"},
 	}},
+	{ID: "sonar.alm_validate", Request: "GET sonar.contoso.example/api/alm_settings/validate?", Status: 204, After: [][]string{
+		{"sonar.list_definitions", "sonar.get_binding", "sonar.project_bindings"},
+	}},
+	// Pull-request readiness (catalog_pr.go). The branches are a shared lazy
+	// answer (getBranches) with two first askers: sonar.pr-target, which
+	// Needs sonar.token; and sonar.main-branch, which Needs sonar.token and
+	// comes After azdo.code-read, whose repository answer holds the default
+	// branch it compares (reused, not fetched again). repo.history reads
+	// local files only and sends nothing.
+	{ID: "sonar.project_branches", Request: "GET sonar.contoso.example/api/project_branches/list?", After: [][]string{
+		{"sonar.users.current", "sonar.validate"},
+		{"sonar.users.current", "sonar.validate", "azdo.repository"},
+	}},
+	// azdo.pr-gate Needs azdo.code-read: the policies of one branch are asked
+	// for by the repository's and the project's ids (internal/azdo
+	// BranchPolicies), filtered to the Status policy type.
+	{ID: "azdo.policies", Request: "GET dev.azure.com/contoso/3f1e4c2a-8b7d-4e5f-9a6b-0c1d2e3f4a5b/_apis/git/policy/configurations?", After: [][]string{{"azdo.repository"}}},
 }
 
 // Path is the outcome of Critical.
