@@ -887,3 +887,27 @@ func runsIn(s string, n int) func(form string) string {
 		return best
 	}
 }
+
+// TestHostileManyRecords: a server with 5000 configuration records yields a
+// message that names the first few and counts the rest.
+func TestHostileManyRecords(t *testing.T) {
+	t.Parallel()
+	many := hostileField{"M01", "5000 DevOps records", pathIs("", "/api/alm_settings/list_definitions"),
+		func(a *answer, _ *http.Request, _ string) {
+			var recs []map[string]string
+			for i := range 5000 {
+				recs = append(recs, map[string]string{"key": fmt.Sprintf("rec-%04d", i), "url": fmt.Sprintf("https://dev.azure.com/org%04d", i)})
+			}
+			*a = jsonAnswer(200, map[string]any{"azure": recs, "github": []any{}, "bitbucket": []any{}, "gitlab": []any{}, "bitbucketcloud": []any{}})
+		}}
+	rig := startHostile(t, "healthy", fieldsRewrite([]hostileField{many}, func(hostileField) string { return "" }))
+	outs := runHostile(t, rig, map[string]string{"TF_BUILD": "True"}, "json", false)
+	rep := parseReport(t, outs["stdout"])
+	msg := rep.message("sonar.devops-config")
+	if rep.status("sonar.devops-config") != "fail" || !strings.Contains(msg, "rec-0009 (https://dev.azure.com/org0009), … and 4990 more") || strings.Contains(msg, "rec-0010") {
+		t.Errorf("sonar.devops-config = %s: %s", rep.status("sonar.devops-config"), msg)
+	}
+	if len(outs["stdout"]) > 64<<10 {
+		t.Errorf("%d bytes of output for 5000 records", len(outs["stdout"]))
+	}
+}
