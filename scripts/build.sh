@@ -125,8 +125,10 @@ stage_sources() {
 	[[ "$stage" == "$root" ]] && return 0
 	mkdir -p "$stage"
 	rm -rf "$stage/images"
+	mkdir -p "$stage/images"
 	cp vss-extension.json overview.md LICENSE "$stage/"
-	cp -R images "$stage/images"
+	# Copy the contents, so an existing folder never gets a nested images/images.
+	cp -R images/. "$stage/images/"
 	mkdir -p "$stage/$task"
 	# Only what the agent needs: no ignore files, no binaries of an earlier build.
 	cp "$task/task.json" "$task/launcher.js" "$task/icon.png" "$stage/$task/"
@@ -214,7 +216,9 @@ if [[ "$what" == version ]]; then
 	exit 0
 fi
 
-stage_sources
+# `cli` only collects binaries already built: it stages nothing, so it can
+# run beside a `vsix` build of the same stage folder.
+[[ "$what" == cli ]] || stage_sources
 case "$what" in
 binaries) build_binaries ;;
 vsix) package_vsix ;;
