@@ -76,8 +76,45 @@ func (d destination) allows(u *url.URL) bool {
 	if d.path == "" {
 		return true
 	}
+	if escapesPath(u) {
+		return false
+	}
 	p := u.EscapedPath()
 	return strings.EqualFold(p, d.path) || len(p) > len(d.path) && strings.EqualFold(p[:len(d.path)], d.path) && p[len(d.path)] == '/'
+}
+
+// escapesPath reports a path a server may resolve to somewhere other than
+// where its prefix points: a dot segment ("." or "..", also percent-encoded
+// once or twice, or followed by a ";parameter"), or a separator written as
+// a backslash or percent-encoded. Servers and the proxies in front of them
+// normalise these before routing, so /contoso/../northwind would carry a
+// credential allowed for organization contoso to northwind. Names of
+// organizations, projects and repositories never need them.
+func escapesPath(u *url.URL) bool {
+	p := u.EscapedPath()
+	if strings.ContainsRune(p, '\\') {
+		return true
+	}
+	for _, seg := range strings.Split(p, "/") {
+		for range 3 {
+			if strings.Contains(strings.ToLower(seg), "%2f") || strings.Contains(strings.ToLower(seg), "%5c") || strings.ContainsRune(seg, '\\') {
+				return true
+			}
+			name, _, _ := strings.Cut(seg, ";")
+			if name == "." || name == ".." {
+				return true
+			}
+			dec, err := url.PathUnescape(seg)
+			if err != nil {
+				return true
+			}
+			if dec == seg {
+				break
+			}
+			seg = dec
+		}
+	}
+	return false
 }
 
 // guard is the transport's list of credentials.
@@ -148,6 +185,9 @@ func (g *guard) check(req *http.Request) error {
 			where = append(where, RedactURL(mustParse(a)))
 		}
 		msg := fmt.Sprintf("%s was not sent to %s: it goes only to ", c.Name, origin)
+		if escapesPath(req.URL) {
+			msg = fmt.Sprintf("%s was not sent to %s: the request's path has a dot segment or an encoded separator, which a server may resolve outside the places it goes to: ", c.Name, origin)
+		}
 		if len(where) == 0 {
 			msg += "no destination in this run"
 		} else {
