@@ -21,6 +21,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"sonar-preflight/internal/safefile"
 )
 
 // ErrNotGit means no .git was found in the directory or any parent: not a
@@ -32,12 +34,29 @@ var ErrNotGit = errors.New("not a Git checkout")
 // this package does not read.
 var ErrRefFormat = errors.New("the refs are stored in the reftable format, which is not read here")
 
-// Caps on what is read: a .git file, HEAD or a loose ref is a line; a
-// repository with more refs than this in one namespace is listed partly.
+// Caps on what is read. A .git file, HEAD, commondir or a loose ref is a
+// line; config is small; shallow lists one id a line per shallow commit;
+// packed-refs holds a line per ref (a million refs fit in 100 MiB). A
+// checkout's files are not the program's (a pull request's build steps run
+// before it and can leave anything there), so every file is opened through
+// safefile: regular files only, within these caps, never blocking on a FIFO.
 const (
-	maxSmallFile = 64 << 10
-	maxLine      = 64 << 10
+	maxSmallFile  = 64 << 10
+	maxLine       = 64 << 10
+	maxConfig     = 4 << 20
+	maxShallow    = 64 << 20
+	maxPackedRefs = 128 << 20
 )
+
+// open opens a file of the checkout for reading, with the safefile checks;
+// its errors name the file.
+func open(path string, max int64) (*safefile.File, error) {
+	f, err := safefile.Open(path, max)
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+	}
+	return f, nil
+}
 
 // Checkout is a Git checkout as its files describe it.
 type Checkout struct {
@@ -187,7 +206,8 @@ func resolve(base, p string) string {
 }
 
 func (c *Checkout) readShallow() error {
-	f, err := os.Open(filepath.Join(c.CommonDir, "shallow"))
+	path := filepath.Join(c.CommonDir, "shallow")
+	f, err := open(path, maxShallow)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -203,7 +223,7 @@ func (c *Checkout) readShallow() error {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", f.Name(), err)
+		return fmt.Errorf("read %s: %w", path, err)
 	}
 	// Git removes the file when the history becomes complete; an empty one
 	// is not shallow.
@@ -218,6 +238,9 @@ func (c *Checkout) readHead() error {
 	}
 	if target, ok := strings.CutPrefix(line, "ref:"); ok {
 		c.Head.Branch = strings.TrimSpace(target)
+		if !ValidRefName(c.Head.Branch) && c.RefStorage != "reftable" {
+			return fmt.Errorf("%s names %q, which is not a valid ref name", filepath.Join(c.GitDir, "HEAD"), clip(c.Head.Branch))
+		}
 		if c.RefStorage == "reftable" {
 			// HEAD of a reftable repository names a placeholder branch.
 			c.Head.Branch = ""
@@ -294,7 +317,8 @@ func (c *Checkout) lookup(name string) (id, target string, found bool, err error
 
 // packed calls fn for each ref of packed-refs until fn returns false.
 func (c *Checkout) packed(fn func(ref, id string) bool) error {
-	f, err := os.Open(filepath.Join(c.CommonDir, "packed-refs"))
+	path := filepath.Join(c.CommonDir, "packed-refs")
+	f, err := open(path, maxPackedRefs)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -311,7 +335,7 @@ func (c *Checkout) packed(fn func(ref, id string) bool) error {
 			continue
 		}
 		id, ref, ok := strings.Cut(line, " ")
-		if !ok || !isObjectID(id) {
+		if !ok || !isObjectID(id) || !ValidRefName(ref) {
 			continue
 		}
 		if !fn(ref, id) {
@@ -319,7 +343,7 @@ func (c *Checkout) packed(fn func(ref, id string) bool) error {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", f.Name(), err)
+		return fmt.Errorf("read %s: %w", path, err)
 	}
 	return nil
 }
@@ -369,7 +393,8 @@ func (c *Checkout) Refs(prefix string, limit int) (names []string, more bool, er
 	}
 	seen := map[string]bool{}
 	add := func(n string) {
-		if strings.HasPrefix(n, prefix) && !seen[n] {
+		// A file whose name Git would never give a ref is not one.
+		if strings.HasPrefix(n, prefix) && !seen[n] && ValidRefName(n) {
 			seen[n] = true
 		}
 	}
@@ -441,12 +466,12 @@ func ValidBranchName(branch string) bool {
 // refStorage reads extensions.refStorage from a repository's config: the
 // files backend unless it says reftable.
 func refStorage(configPath string) string {
-	f, err := os.Open(configPath)
+	f, err := open(configPath, maxConfig)
 	if err != nil {
 		return "files"
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(io.LimitReader(f, 4<<20))
+	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 4096), maxLine)
 	section := ""
 	for sc.Scan() {
@@ -467,12 +492,12 @@ func refStorage(configPath string) string {
 
 // readLine reads the first line of a small file, trimmed.
 func readLine(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := open(path, maxSmallFile)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxSmallFile))
+	b, err := io.ReadAll(f)
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}

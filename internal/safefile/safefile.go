@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 )
 
 // ErrNotRegular is wrapped when the path is not a regular file.
@@ -27,21 +28,11 @@ func Read(ctx context.Context, path string, max int64) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := openNonBlocking(path)
+	f, err := openRegular(path, max)
 	if err != nil {
-		return nil, pathless(err)
+		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, pathless(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("it is %s, %w", describeMode(fi.Mode()), ErrNotRegular)
-	}
-	if fi.Size() > max {
-		return nil, fmt.Errorf("%w: it holds %s, more than the %s accepted", ErrTooLarge, size(fi.Size()), size(max))
-	}
 	type result struct {
 		data []byte
 		err  error
@@ -66,6 +57,74 @@ func Read(ctx context.Context, path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("reading it did not finish before the deadline: %w", ctx.Err())
 	}
 }
+
+// openRegular opens path without blocking on a FIFO and checks, on the
+// opened file, that it is a regular file of at most max bytes.
+func openRegular(path string, max int64) (*os.File, error) {
+	f, err := openNonBlocking(path)
+	if err != nil {
+		return nil, pathless(err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, pathless(err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("it is %s, %w", describeMode(fi.Mode()), ErrNotRegular)
+	}
+	if fi.Size() > max {
+		f.Close()
+		return nil, fmt.Errorf("%w: it holds %s, more than the %s accepted", ErrTooLarge, size(fi.Size()), size(max))
+	}
+	return f, nil
+}
+
+// File is a regular file opened by Open, read as a stream: it never yields
+// more than the cap, and says so if the file grew past it.
+type File struct {
+	f    *os.File
+	max  int64
+	read int64
+}
+
+// Open opens the regular file at path for reading as a stream, with the
+// checks of Read: not blocking on a FIFO, a regular file only, at most max
+// bytes (also if it grows while it is read). It is for files read in flat
+// memory (reports of any size) from a path a user, a variable or another
+// job chose. Errors do not repeat the path: the caller names the file.
+func Open(path string, max int64) (*File, error) {
+	f, err := openRegular(path, max)
+	if err != nil {
+		return nil, err
+	}
+	return &File{f: f, max: max}, nil
+}
+
+// Read reads from the file, failing with ErrTooLarge past the cap.
+func (f *File) Read(p []byte) (int, error) {
+	if f.read >= f.max {
+		// One byte more tells a file that ends at the cap from one that grew.
+		var one [1]byte
+		if n, _ := f.f.Read(one[:]); n > 0 {
+			return 0, fmt.Errorf("%w: it grew past the %s accepted while it was read", ErrTooLarge, size(f.max))
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > f.max-f.read {
+		p = p[:f.max-f.read]
+	}
+	n, err := f.f.Read(p)
+	f.read += int64(n)
+	if err != nil && err != io.EOF {
+		err = pathless(err)
+	}
+	return n, err
+}
+
+// Close closes the file.
+func (f *File) Close() error { return f.f.Close() }
 
 func describeMode(m fs.FileMode) string {
 	switch {

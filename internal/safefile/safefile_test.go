@@ -5,6 +5,7 @@ package safefile
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -90,4 +91,87 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// Open streams what Read reads whole, with the same refusals, and a file
+// that grows past the cap while it is read ends in ErrTooLarge.
+func TestOpen(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.json")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(100 << 20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	loop := filepath.Join(dir, "loop")
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, path string
+		want       error
+		words      string
+	}{
+		{"FIFO without a writer", fifo, ErrNotRegular, "named pipe"},
+		{"/dev/zero", "/dev/zero", ErrNotRegular, "character device"},
+		{"directory", dir, ErrNotRegular, "directory"},
+		{"100 MB file", big, ErrTooLarge, "100.0 MiB"},
+		{"symbolic link loop", loop, syscall.ELOOP, "symbolic links"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, err := Open(tt.path, 10<<20)
+			if err == nil {
+				f.Close()
+			}
+			if !errors.Is(err, tt.want) || !contains(err.Error(), tt.words) {
+				t.Fatalf("err = %v, want %v saying %q", err, tt.want, tt.words)
+			}
+		})
+	}
+	t.Run("grows past the cap", func(t *testing.T) {
+		t.Parallel()
+		path := filepath.Join(t.TempDir(), "grows")
+		if err := os.WriteFile(path, make([]byte, 1000), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := Open(path, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		w, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write([]byte("more"))
+		w.Close()
+		data, err := io.ReadAll(f)
+		if !errors.Is(err, ErrTooLarge) || len(data) != 1000 {
+			t.Errorf("read %d bytes, err %v", len(data), err)
+		}
+	})
+	t.Run("exactly the cap", func(t *testing.T) {
+		t.Parallel()
+		path := filepath.Join(t.TempDir(), "exact")
+		if err := os.WriteFile(path, make([]byte, 1000), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := Open(path, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if data, err := io.ReadAll(f); err != nil || len(data) != 1000 {
+			t.Errorf("read %d bytes, err %v", len(data), err)
+		}
+	})
 }
