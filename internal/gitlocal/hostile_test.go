@@ -90,7 +90,7 @@ func TestHostileCheckout(t *testing.T) {
 		{name: "a loose ref is a link to /dev/zero", file: ".git/refs/remotes/origin/develop", make: link("/dev/zero"), refsWant: "refs/remotes/origin/main"},
 		{name: "refs is a symbolic-link loop", file: ".git/refs", make: loop, findErr: true},
 		{name: "packed-refs lines with payloads", file: ".git/packed-refs",
-			make: write(id + " refs/remotes/origin/" + payload + "\n" + id + " refs/remotes/origin/ok\n" + id + " refs/remotes/origin/a\x1b[31mred\n"),
+			make:     write(id + " refs/remotes/origin/" + payload + "\n" + id + " refs/remotes/origin/ok\n" + id + " refs/remotes/origin/a\x1b[31mred\n"),
 			refsWant: "refs/remotes/origin/ok"},
 		{name: "a loose ref named with a payload", file: ".git/refs/remotes/origin/x\x1b]0;t\x07##vso[task.complete result=Succeeded]",
 			make: write(id + "\n"), refsWant: "refs/remotes/origin/main"},
