@@ -161,12 +161,12 @@ func (d *Digest) Text() string {
 	}
 	fmt.Fprintf(&b, "%s: %s\n%s · %d requests in %s\n", head, strings.ToUpper(string(d.Verdict)), d.tally(), d.Requests, roundDuration(d.Elapsed))
 	for _, k := range sortedKeys(d.Header.Paths) {
-		fmt.Fprintf(&b, "  %s read through %s\n", k, Show(d.Header.Paths[k]))
+		fmt.Fprintf(&b, "  %s read through %s\n", Show(k), Show(d.Header.Paths[k]))
 	}
 	if len(d.Header.Records) > 0 {
 		b.WriteString("\nRecords\n")
 		for _, r := range d.Header.Records {
-			fmt.Fprintf(&b, "  %-4s  %s (%s) %s\n", strings.ToUpper(string(r.Status)), Show(r.Key), almName(r.Alm), Show(r.URL))
+			fmt.Fprintf(&b, "  %-4s  %s (%s) %s\n", statusWord(r.Status), Show(r.Key), almName(r.Alm), Show(r.URL))
 			if r.Status != Pass && r.Message != "" {
 				wrap(&b, Show(r.Message), "        ")
 			}
@@ -184,12 +184,12 @@ func (d *Digest) Text() string {
 	if len(d.worst) > 0 {
 		fmt.Fprintf(&b, "\nProjects to fix, worst first (%s)\n", d.listedText())
 		for _, p := range d.worst {
-			fmt.Fprintf(&b, "  %-4s  %s\n", strings.ToUpper(string(p.Status)), Show(p.Key))
+			fmt.Fprintf(&b, "  %-4s  %s\n", statusWord(p.Status), Show(p.Key))
 			for _, f := range p.Findings {
 				if f.Status != Fail && f.Status != Warn {
 					continue
 				}
-				wrap(&b, f.ID+": "+Show(f.Message), "        ")
+				wrap(&b, Show(f.ID)+": "+Show(f.Message), "        ")
 				if f.Remedy != "" {
 					wrap(&b, "→ "+Show(f.Remedy), "          ")
 				}
@@ -293,6 +293,16 @@ func (d *Digest) Markdown() string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// statusWord is a status in capitals; a status that is not one of the
+// program's (a report a merge read may hold anything) is shown as text.
+func statusWord(s Status) string {
+	switch s {
+	case Skip, Pass, Note, Warn, Fail:
+		return strings.ToUpper(string(s))
+	}
+	return Show(string(s))
 }
 
 func badge(s Status) string {

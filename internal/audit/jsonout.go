@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"io"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"sonar-preflight/internal/text"
 )
 
 // JSONWriter streams a report: the header, then one project at a time,
@@ -95,9 +99,15 @@ func (j *JSONWriter) field(name string, v any, comma bool) {
 	j.raw("\n")
 }
 
-// value encodes v indented under prefix. "##vso" can only stand inside a
-// string here; the agent would run it as a command if the JSON is printed
-// in a pipeline step, and its JSON escape decodes to the same string.
+// value encodes v indented under prefix, with every number sign and every
+// character the sanitiser would not print as itself (package text: C1
+// controls, DEL, format characters such as soft hyphen, zero-width and bidi
+// controls, other ignorable code points) written as a \uXXXX escape. The
+// report goes to stdout with --format json and is printed by scripts in
+// pipeline steps: the agent runs "##vso[" wherever it finds it, also with
+// invisible characters between the "#"s, and terminals act on C1
+// controls. Escapes decode to the same strings, so readers (audit merge,
+// --baseline, scripts) see exactly what SonarQube and Azure DevOps said.
 func (j *JSONWriter) value(v any, prefix string) {
 	if j.err != nil {
 		return
@@ -110,7 +120,41 @@ func (j *JSONWriter) value(v any, prefix string) {
 		j.err = fmt.Errorf("audit: encoding the report: %w", err)
 		return
 	}
-	b := bytes.TrimRight(buf.Bytes(), "\n")
-	b = bytes.ReplaceAll(b, []byte("##vso"), []byte(`#\u0023vso`))
-	_, j.err = j.w.Write(b)
+	_, j.err = j.w.Write(escapeUnsafe(bytes.TrimRight(buf.Bytes(), "\n")))
+}
+
+// escapeUnsafe rewrites encoded JSON so that it holds no number sign and no
+// character text.Unsafe reports beyond the C0 controls (which the encoder
+// escapes inside strings, and which outside them are the indentation's
+// line breaks), each written as a JSON escape instead. Outside strings JSON
+// has none of them, so only strings change, and only in their spelling.
+func escapeUnsafe(b []byte) []byte {
+	unsafe := func(r rune) bool { return r >= 0x7f && text.Unsafe(r) }
+	clean := true
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == '#' || r == '\uff03' || r == '\ufe5f' || unsafe(r) {
+			clean = false
+			break
+		}
+		i += n
+	}
+	if clean {
+		return b
+	}
+	out := make([]byte, 0, len(b)+64)
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		switch {
+		case r == '#' || r == '\uff03' || r == '\ufe5f' || unsafe(r) && r <= 0xffff:
+			out = fmt.Appendf(out, `\u%04x`, r)
+		case unsafe(r):
+			hi, lo := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
+		default:
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return out
 }

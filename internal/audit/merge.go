@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -33,13 +32,15 @@ type shardFile struct {
 // across all of them, summary and verdict recomputed. The result equals an
 // unsharded audit of the same server, except for timings and request
 // counts. A set that is not complete and consistent is an
-// *IncompleteError, and nothing is written.
-func Merge(w io.Writer, paths []string) (Summary, Status, error) {
+// *IncompleteError, and nothing is written. Every string written passes
+// scrub (the run's secret redaction; nil for none): the reports come from
+// other jobs, and what they hold is printed here.
+func Merge(w io.Writer, paths []string, scrub func(string) string) (Summary, Status, error) {
 	files, g, err := mergeCheck(paths)
 	if err != nil {
 		return Summary{}, "", err
 	}
-	h := mergedHeader(files)
+	h := mergedHeader(files).Scrub(scrub)
 	jw := NewJSONWriter(w, h)
 
 	// The projects of every shard, smallest key first.
@@ -83,7 +84,7 @@ func Merge(w io.Writer, paths []string) (Summary, Status, error) {
 		if best == nil {
 			break
 		}
-		p := rejudgeMonorepo(best.cur, g)
+		p := rejudgeMonorepo(best.cur, g).Scrub(scrub)
 		if err := jw.Project(p); err != nil {
 			return Summary{}, "", err
 		}
@@ -110,7 +111,7 @@ func mergeCheck(paths []string) ([]shardFile, groups, error) {
 	g := groups{}
 	owner := map[string]string{} // project key → file
 	for _, path := range paths {
-		f, err := os.Open(path)
+		f, err := OpenReport(path)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s cannot be read: %v", path, err))
 			continue
@@ -212,7 +213,7 @@ func mergedHeader(files []shardFile) Header {
 // projectsOf streams the projects of one report.
 func projectsOf(path string) iter.Seq2[Project, error] {
 	return func(yield func(Project, error) bool) {
-		f, err := os.Open(path)
+		f, err := OpenReport(path)
 		if err != nil {
 			yield(Project{}, err)
 			return

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"sonar-preflight/internal/safefile"
 )
 
 // Tail is what a report says after its projects.
@@ -20,13 +22,20 @@ type Tail struct {
 // to onProject as it is decoded, so a report of any size is read in flat
 // memory. onProject may be nil.
 func ReadReport(r io.Reader, h *Header, onProject func(Project) error) (Tail, error) {
+	return readReport(r, h, onProject, MaxReportValue)
+}
+
+// readReport is ReadReport with a cap on each value.
+func readReport(r io.Reader, h *Header, onProject func(Project) error, perValue int64) (Tail, error) {
 	var t Tail
-	dec := json.NewDecoder(r)
+	br := &budgetReader{r: r, per: perValue}
+	dec := json.NewDecoder(br)
 	if err := expectDelim(dec, '{'); err != nil {
 		return t, err
 	}
 	seenProjects := false
 	for dec.More() {
+		br.reset()
 		tok, err := dec.Token()
 		if err != nil {
 			return t, err
@@ -62,6 +71,7 @@ func ReadReport(r io.Reader, h *Header, onProject func(Project) error) (Tail, er
 				return t, fmt.Errorf("projects: %w", err)
 			}
 			for dec.More() {
+				br.reset()
 				var p Project
 				if err := dec.Decode(&p); err != nil {
 					return t, fmt.Errorf("projects: %w", err)
@@ -91,6 +101,50 @@ func ReadReport(r io.Reader, h *Header, onProject func(Project) error) (Tail, er
 		return t, errors.New("not a sonar-preflight audit report: it lacks server, shard or projects")
 	}
 	return t, nil
+}
+
+// MaxReportValue caps one value of a report as it is read: a project, or
+// one header field (the records of a server with thousands of them take a
+// few MiB). Reports are read in flat memory whatever their size; a report
+// that someone else wrote (a shard's, a baseline) must not make one value
+// take all of it.
+const MaxReportValue = 64 << 20
+
+// MaxReportSize caps a report file a run reads (a shard report, a
+// baseline): a million projects fit under it.
+const MaxReportSize = 1 << 30
+
+// OpenReport opens a report file someone else may have written (a shard's
+// artifact, a previous run's report): a regular file of at most
+// MaxReportSize, opened without blocking on a FIFO (package safefile).
+// Errors do not name the file: the caller does.
+func OpenReport(path string) (io.ReadCloser, error) {
+	return safefile.Open(path, MaxReportSize)
+}
+
+// errValueTooLarge ends a read whose current value passed MaxReportValue.
+var errValueTooLarge = errors.New("a value is larger than an audit report's values ever are: not an audit report")
+
+// budgetReader fails once more than per bytes were read since the last
+// reset; the decoder's read-ahead counts too, which is at most a buffer.
+type budgetReader struct {
+	r    io.Reader
+	per  int64
+	used int64
+}
+
+func (b *budgetReader) reset() { b.used = 0 }
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.used >= b.per {
+		return 0, errValueTooLarge
+	}
+	if int64(len(p)) > b.per-b.used {
+		p = p[:b.per-b.used]
+	}
+	n, err := b.r.Read(p)
+	b.used += int64(n)
+	return n, err
 }
 
 func expectDelim(dec *json.Decoder, want json.Delim) error {

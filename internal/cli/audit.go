@@ -89,12 +89,12 @@ func (a App) audit(ctx context.Context, args []string, getenv func(string) strin
 		return code
 	}
 	if err := af.validate(); err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight: %v\n", err)
+		fmt.Fprintf(stderr, "sonar-preflight: %s\n", errText(nil, err.Error()))
 		return ExitUsage
 	}
 	opts, err := af.resolveInputs(getenv)
 	if err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight audit: %v\n", err)
+		fmt.Fprintf(stderr, "sonar-preflight audit: %s\n", errText(nil, err.Error()))
 		return ExitUsage
 	}
 	return a.runAudit(ctx, af, opts, getenv, stdout, stderr)
@@ -188,12 +188,12 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 		}
 	}
 	fail := func(msg string) int {
-		msg = reg.Redact(msg)
+		msg = errText(reg, msg)
 		if pipe != nil {
 			_ = pipe.Issue(azp.Error, msg)
 			_ = pipe.Complete(azp.Failed, "SonarQube fleet audit could not run")
 		} else {
-			errw.printf("sonar-preflight audit: %s\n", txt.CleanLine(msg, txt.DefaultLimits))
+			errw.printf("sonar-preflight audit: %s\n", msg)
 		}
 		return ExitFail
 	}
@@ -264,7 +264,9 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 	var baseline map[string]audit.BaselineEntry
 	var notes []string
 	if in.baseline != "" {
-		f, err := os.Open(in.baseline)
+		// A previous run's report: regular file, size-capped, read in
+		// flat memory (a FIFO or a device here is an error, not a hang).
+		f, err := audit.OpenReport(in.baseline)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			// The first run of a scheduled audit has no previous report.
@@ -322,6 +324,9 @@ func auditCredentials(cfg *config.Config, organizations []string) []httpx.Creden
 func (a App) writeAudit(res *audit.Audit, cfg *config.Config, in auditInputs, pipe *azp.Writer, out, errw io.Writer, scrub func(string) string) int {
 	h := res.Header()
 	h.Records = res.Records()
+	// Server text was redacted as it arrived; what a --baseline file said
+	// was not: every string of the report is redacted once more here.
+	h = h.Scrub(scrub)
 	var sinks []io.Writer
 	if cfg.Format == "json" {
 		sinks = append(sinks, out)
@@ -347,6 +352,7 @@ func (a App) writeAudit(res *audit.Audit, cfg *config.Config, in auditInputs, pi
 	}
 	d := audit.NewDigest(h)
 	for p := range res.Projects() {
+		p = p.Scrub(scrub)
 		d.Add(p)
 		if jw != nil {
 			if err := jw.Project(p); err != nil {
@@ -390,7 +396,7 @@ func (a App) printDigest(d *audit.Digest, cfg *config.Config, pipe *azp.Writer, 
 		_, _ = io.WriteString(out, d.Markdown())
 	case "azp":
 		if err := auditPipelineOutput(pipe, d, cfg.Pipeline.TempDir); err != nil {
-			fmt.Fprintf(errw, "sonar-preflight audit: could not write to stdout: %v\n", err)
+			fmt.Fprintf(errw, "sonar-preflight audit: could not write to stdout: %s\n", errText(nil, err.Error()))
 			return ExitFail
 		}
 	}
@@ -435,7 +441,7 @@ func auditPipelineOutput(w *azp.Writer, d *audit.Digest, tempDir string) error {
 			kind = azp.Error
 		}
 		f := p.Findings[0]
-		if err := w.Issue(kind, "project "+audit.Show(p.Key)+": "+f.ID+": "+audit.Show(f.Message)); err != nil {
+		if err := w.Issue(kind, "project "+audit.Show(p.Key)+": "+audit.Show(f.ID)+": "+audit.Show(f.Message)); err != nil {
 			return err
 		}
 		n++
@@ -539,7 +545,7 @@ verdict). Exit codes: 0 passed, 1 failures found, 2 command line wrong or set in
 Flags:
 `
 
-func (a App) auditMerge(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func (a App) auditMerge(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("audit merge", flag.ContinueOnError)
 	var cf commonFlags
 	fs.StringVar(&cf.format, "format", "", "output format: auto, azp, text, json or markdown (default json; azp when TF_BUILD=True)")
@@ -556,12 +562,21 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 		return ExitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight audit merge: %v\nRun 'sonar-preflight audit merge --help' for usage.\n", err)
+		fmt.Fprintf(stderr, "sonar-preflight audit merge: %s\nRun 'sonar-preflight audit merge --help' for usage.\n", errText(nil, err.Error()))
 		return ExitUsage
 	}
 	if err := cf.validate(); err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight: %v\n", err)
+		fmt.Fprintf(stderr, "sonar-preflight: %s\n", errText(nil, err.Error()))
 		return ExitUsage
+	}
+	// The reports come from other jobs (a shard's artifact, its very file
+	// name) and are printed here: every message quoting them is redacted
+	// with this run's secrets and cleaned (package text), as the merged
+	// report itself is.
+	reg := &secret.Registry{}
+	reg.Add(config.Load(ctx, getenv, config.Flags{NoProject: true}).Secrets()...)
+	say := func(format string, args ...any) {
+		fmt.Fprintf(stderr, "sonar-preflight audit merge: %s\n", errText(reg, fmt.Sprintf(format, args...)))
 	}
 	files := fs.Args()
 	if len(files) == 0 {
@@ -570,14 +585,14 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 		for _, p := range patterns {
 			matches, err := filepath.Glob(strings.TrimSpace(p))
 			if err != nil {
-				fmt.Fprintf(stderr, "sonar-preflight audit merge: auditReports %q: %v\n", p, err)
+				say("auditReports %q: %v", p, err)
 				return ExitUsage
 			}
 			files = append(files, matches...)
 		}
 		if len(files) == 0 {
 			if len(patterns) > 0 {
-				fmt.Fprintf(stderr, "sonar-preflight audit merge: no shard report matches %s: were the shards' artifacts downloaded?\n", strings.Join(patterns, ", "))
+				say("no shard report matches %s: were the shards' artifacts downloaded?", strings.Join(patterns, ", "))
 			} else {
 				fmt.Fprint(stderr, "sonar-preflight audit merge: give the shard reports to merge\nRun 'sonar-preflight audit merge --help' for usage.\n")
 			}
@@ -602,34 +617,45 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 		failOn = "error"
 	}
 
+	var pipe *azp.Writer
+	if format == "azp" {
+		// As in a run: the secrets are registered before any other output.
+		pipe = azp.New(stdout)
+		for _, v := range reg.Values() {
+			if err := pipe.SetSecret(v); err != nil {
+				say("cannot write to stdout: %v", err)
+				return ExitFail
+			}
+		}
+	}
+
 	// The merged JSON goes to a temporary file first: a set found
 	// incomplete halfway must not leave half a report behind.
 	tmp, err := os.CreateTemp("", "sonar-preflight-merge-*.json")
 	if err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight audit merge: %v\n", err)
+		say("%v", err)
 		return ExitFail
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	sum, verdict, err := audit.Merge(tmp, files)
+	sum, verdict, err := audit.Merge(tmp, files, reg.Redact)
 	var ie *audit.IncompleteError
 	if errors.As(err, &ie) {
-		fmt.Fprintf(stderr, "sonar-preflight audit merge: %v\n", err)
-		if format == "azp" {
-			w := azp.New(stdout)
-			_ = w.Issue(azp.Error, "sonar-preflight audit merge: "+err.Error())
-			_ = w.Complete(azp.Failed, "the shard reports are incomplete")
+		say("%v", err)
+		if pipe != nil {
+			_ = pipe.Issue(azp.Error, "sonar-preflight audit merge: "+errText(reg, err.Error()))
+			_ = pipe.Complete(azp.Failed, "the shard reports are incomplete")
 		}
 		return ExitUsage
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight audit merge: %v\n", err)
+		say("%v", err)
 		return ExitFail
 	}
 	code := exitFor(verdict, failOn)
 	if *jsonFile != "" {
 		if err := copyFile(tmp.Name(), *jsonFile); err != nil {
-			fmt.Fprintf(stderr, "sonar-preflight audit merge: cannot write %s: %v\n", *jsonFile, err)
+			say("cannot write %s: %v", *jsonFile, err)
 			return ExitFail
 		}
 	}
@@ -638,7 +664,7 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 			_, err = io.Copy(stdout, tmp)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "sonar-preflight audit merge: %v\n", err)
+			say("%v", err)
 			return ExitFail
 		}
 		return code
@@ -646,7 +672,7 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 	// Text, Markdown and the pipeline summary come from a digest of the
 	// merged report, read back as it streams.
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight audit merge: %v\n", err)
+		say("%v", err)
 		return ExitFail
 	}
 	var h audit.Header
@@ -668,7 +694,7 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 		return nil
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight audit merge: %v\n", err)
+		say("%v", err)
 		return ExitFail
 	}
 	if d == nil {
@@ -680,11 +706,20 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 	_ = sum
 	d.Finish(time.Duration(tail.ElapsedMS)*time.Millisecond, tail.Requests, code)
 	cfg := &config.Config{Format: format, FailOn: failOn, Pipeline: config.Pipeline{TempDir: getenv("AGENT_TEMPDIRECTORY")}}
-	var pipe *azp.Writer
-	if format == "azp" {
-		pipe = azp.New(stdout)
-	}
 	return a.printDigest(d, cfg, pipe, stdout, stderr, code)
+}
+
+// errLimits bound one error line: it may quote several file paths and
+// problems, and still stays one capped line.
+var errLimits = txt.Limits{Run: 1024, Line: 8192}
+
+// errText is an error's text for stderr or a pipeline issue: redacted (reg
+// may be nil before secrets are known), then cleaned to one capped line.
+func errText(reg *secret.Registry, s string) string {
+	if reg != nil {
+		s = reg.Redact(s)
+	}
+	return txt.CleanLine(s, errLimits).String()
 }
 
 func firstOf(vs ...string) string {

@@ -167,3 +167,50 @@ func TestURLUserInfoNotPrinted(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditSpecialFiles: a baseline or a shard report that is a FIFO, a
+// device, a directory or a file over the cap ends the run at once with what
+// the path is, never a hang or a read of gigabytes.
+func TestAuditSpecialFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip(err)
+	}
+	huge := filepath.Join(dir, "huge.json")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(2 << 30); err != nil { // sparse
+		t.Fatal(err)
+	}
+	f.Close()
+	_, env := startFleet(t, simulator.Fleet{Projects: 5})
+	for _, tc := range []struct{ path, words string }{
+		{fifo, "named pipe"}, {"/dev/zero", "character device"}, {dir, "directory"}, {huge, "too large"},
+	} {
+		done := make(chan struct{})
+		var code, mcode int
+		var stderr, mstderr string
+		go func() {
+			defer close(done)
+			code, _, stderr = runAudit(t, env, "--format", "text", "--baseline", tc.path)
+			mcode, _, mstderr = runAudit(t, env, "merge", "--format", "text", tc.path)
+		}()
+		timer := time.NewTimer(30 * time.Second)
+		select {
+		case <-done:
+			timer.Stop()
+		case <-timer.C:
+			t.Fatalf("%s: the audit hangs", tc.path)
+		}
+		if code != ExitFail || !strings.Contains(stderr, tc.words) {
+			t.Errorf("--baseline %s: exit %d, %s", tc.path, code, stderr)
+		}
+		if mcode != ExitUsage || !strings.Contains(mstderr, tc.words) {
+			t.Errorf("merge %s: exit %d, %s", tc.path, mcode, mstderr)
+		}
+	}
+}

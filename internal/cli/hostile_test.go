@@ -562,16 +562,65 @@ func markdownStructure(md string) []string {
 			continue
 		}
 		t := strings.ToLower(strings.TrimLeft(l, " "))
+		// Inside a code span raw HTML and links are text (CommonMark 6.1).
+		inline := withoutCodeSpans(l)
 		switch {
 		case strings.HasPrefix(strings.TrimLeft(t, "#"), " pwn") && strings.HasPrefix(t, "#"),
 			strings.HasPrefix(t, "- pwn"), strings.HasPrefix(t, "* pwn"), strings.HasPrefix(t, "+ pwn"),
-			strings.Contains(l, "<img"), unescapedAt(l, "](https://attacker"), unescapedAt(l, "[pwn"):
+			strings.Contains(inline, "<img"), unescapedAt(inline, "](https://attacker"), unescapedAt(inline, "[pwn"):
 			out = append(out, l)
 		case strings.HasPrefix(t, "---") && i > 0:
 			out = append(out, "\x00rule:"+lines[i-1])
 		}
 	}
 	return out
+}
+
+// withoutCodeSpans drops the code spans of a line: a run of n backticks
+// (not escaped) opens one, the next run of exactly n closes it; an opener
+// without its closer is literal text (CommonMark 6.1).
+func withoutCodeSpans(l string) string {
+	var b strings.Builder
+	for i := 0; i < len(l); {
+		if l[i] == '\\' && i+1 < len(l) {
+			b.WriteString(l[i : i+2])
+			i += 2
+			continue
+		}
+		if l[i] != '`' {
+			b.WriteByte(l[i])
+			i++
+			continue
+		}
+		n := 0
+		for i+n < len(l) && l[i+n] == '`' {
+			n++
+		}
+		end := -1
+		for j := i + n; j < len(l); {
+			if l[j] != '`' {
+				j++
+				continue
+			}
+			m := 0
+			for j+m < len(l) && l[j+m] == '`' {
+				m++
+			}
+			if m == n {
+				end = j + m
+				break
+			}
+			j += m
+		}
+		if end < 0 {
+			b.WriteString(l[i : i+n])
+			i += n
+			continue
+		}
+		b.WriteString("<code>")
+		i = end
+	}
+	return b.String()
 }
 
 // unescapedAt reports whether sub occurs in l without a backslash before it.
