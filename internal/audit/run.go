@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -28,11 +29,20 @@ type Options struct {
 	// DevOps side (every bound project then says it was not checked).
 	PAT secret.Secret
 	// Organizations are organization or collection URLs to list besides
-	// those of the records: the PAT is sent to Azure DevOps Services
-	// organizations named by records, and to an Azure DevOps Server
-	// collection only when it is listed here. A record without a URL is
-	// matched to the one organization given here, if exactly one is.
+	// those of the records; the PAT may go to each. A record without a URL
+	// is matched to the one organization given here, if exactly one is.
 	Organizations []string
+	// NamedOrganizations are organizations the user named for the run in
+	// other ways (the pipeline's own, the organization setting): the PAT
+	// may go to them, and they are listed when a record names them.
+	NamedOrganizations []string
+	// TrustRecordOrganizations lets the PAT go to every Azure DevOps
+	// Services organization a record names. Off by default: SonarQube's
+	// records are not the user's word (a record naming
+	// https://dev.azure.com/attacker-org would have the PAT authenticate
+	// there), so an organization only a record names is not listed, and
+	// the report says which ones and how to allow them.
+	TrustRecordOrganizations bool
 	Shard         Shard
 	// RequireBinding makes an unbound project fail instead of skip.
 	RequireBinding bool
@@ -446,9 +456,22 @@ func (a *Audit) listOrganizations(ctx context.Context, wg *sync.WaitGroup) {
 			explicitOrder = append(explicitOrder, org)
 		}
 	}
+	// Where the PAT may go: what the user named, in the user's spelling
+	// (its host is the one the HTTP client lets the PAT go to).
+	named := maps.Clone(explicit)
+	for _, raw := range o.NamedOrganizations {
+		if org, err := azdo.ParseOrgURL(raw); err == nil {
+			if _, dup := named[org.Key]; !dup {
+				named[org.Key] = org
+			}
+		}
+	}
 	ensure := func(org azdo.Org) *orgState {
 		if st, ok := a.orgs[org.Key]; ok {
 			return st
+		}
+		if n, ok := named[org.Key]; ok {
+			org = n
 		}
 		st := &orgState{org: org}
 		a.orgs[org.Key] = st
@@ -471,16 +494,22 @@ func (a *Audit) listOrganizations(ctx context.Context, wg *sync.WaitGroup) {
 	if o.PAT.Empty() && len(a.orgs) > 0 {
 		a.header.Notes = append(a.header.Notes, "No Azure DevOps PAT was given: the bound repositories were not checked (missing, renamed, disabled, default branch); give one (AZURE_DEVOPS_EXT_PAT, task input azureDevOpsPat) of a user who can read every project.")
 	}
-	for _, st := range a.orgs {
+	var untrusted []string
+	for _, st := range sortedOrgs(a.orgs) {
+		_, isNamed := named[st.org.Key]
 		switch {
 		case o.PAT.Empty():
 			st.skipped = "no Azure DevOps PAT was given"
 			continue
+		case isNamed:
 		case st.org.Deployment == azdo.Server:
-			if _, ok := explicit[st.org.Key]; !ok {
-				st.skipped = "the PAT is sent to an Azure DevOps Server collection only when --organizations names it"
-				continue
-			}
+			st.skipped = "the PAT is sent to an Azure DevOps Server collection only when --organizations names it"
+			continue
+		case !o.TrustRecordOrganizations:
+			st.skipped = "the PAT is sent only to organizations named for the audit, and " + Show(st.org.BaseURL) +
+				" is named only by SonarQube's record; name it with --organizations (the organizations input), or pass --trust-record-organizations"
+			untrusted = append(untrusted, st.org.BaseURL)
+			continue
 		}
 		wg.Add(1)
 		go func() {
@@ -492,6 +521,31 @@ func (a *Audit) listOrganizations(ctx context.Context, wg *sync.WaitGroup) {
 		}()
 	}
 	a.header.Paths["repositories"] = "{organization}/_apis/git/repositories (one request per organization)"
+	if len(untrusted) > 0 {
+		a.header.Notes = append(a.header.Notes, fmt.Sprintf("The Azure DevOps PAT was not sent to %d organization(s) that only SonarQube's records name: %s. "+
+			"SonarQube's records do not decide where the PAT goes (a record naming another organization would have it authenticate there). "+
+			"Name the organizations to audit with --organizations (the organizations input, or SONAR_PREFLIGHT_ORGANIZATIONS), "+
+			"or, if whoever administers SonarQube may choose them, pass --trust-record-organizations (SONAR_PREFLIGHT_TRUST_RECORD_ORGANIZATIONS=true).",
+			len(untrusted), Show(strings.Join(firstOf(untrusted, 10), ", "))))
+	}
+}
+
+// sortedOrgs lists the organizations in key order.
+func sortedOrgs(m map[string]*orgState) []*orgState {
+	out := make([]*orgState, 0, len(m))
+	for _, st := range m {
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b *orgState) int { return cmp.Compare(a.org.Key, b.org.Key) })
+	return out
+}
+
+// firstOf is the first n of list, with a count of the rest.
+func firstOf(list []string, n int) []string {
+	if len(list) <= n {
+		return list
+	}
+	return append(slices.Clone(list[:n]), fmt.Sprintf("and %d more", len(list)-n))
 }
 
 func (st *orgState) index(repos []azdo.Repository) {

@@ -41,9 +41,12 @@ organization's repositories) and asks per project only what no listing answers.
 
 Configuration as for check, without a project key: SonarQube URL and a token of a user
 with Administer System (SONAR_TOKEN, or SONAR_ADMIN_TOKEN when set; the service
-connection in a task); optional Azure DevOps PAT (AZURE_DEVOPS_EXT_PAT), sent to the
-Azure DevOps Services organizations the records name and to the collections given with
---organizations. Task inputs: auditReport, requireBinding, organizations.
+connection in a task); optional Azure DevOps PAT (AZURE_DEVOPS_EXT_PAT), sent only to the
+organizations named for the audit: --organizations, the pipeline's own
+(SYSTEM_TEAMFOUNDATIONCOLLECTIONURI) and the organization setting. An organization that
+only SonarQube's records name is not contacted (the report says which) unless
+--trust-record-organizations lets the PAT go to every Azure DevOps Services organization
+the records name. Task inputs: auditReport, requireBinding, organizations.
 
 Sharding: --shard K/N audits the projects whose key hashes to K of N (1-based); inside a
 job with 'parallel: N' it defaults to SYSTEM_JOBPOSITIONINPHASE/SYSTEM_TOTALJOBSINPHASE.
@@ -60,7 +63,7 @@ Flags:
 type auditFlags struct {
 	commonFlags
 	shard, jsonFile, organizations, baseline, concurrency string
-	requireBinding, branches                              bool
+	requireBinding, branches, trustRecordOrgs             bool
 	staleDays                                             int
 }
 
@@ -79,10 +82,11 @@ func (a App) audit(ctx context.Context, args []string, getenv func(string) strin
 	fs.StringVar(&af.resolve, "resolve", "", "host:port:address[,...] to connect to instead of DNS, like curl --resolve")
 	fs.StringVar(&af.shard, "shard", "", "audit shard K of N (1-based), e.g. 2/4; default from SYSTEM_JOBPOSITIONINPHASE/SYSTEM_TOTALJOBSINPHASE, else 1/1")
 	fs.StringVar(&af.jsonFile, "json-file", "", "also write the JSON report to this file, whatever --format says (task input auditReport)")
-	fs.StringVar(&af.organizations, "organizations", "", "comma-separated Azure DevOps organization or collection URLs to list besides the records' (task input organizations)")
+	fs.StringVar(&af.organizations, "organizations", "", "comma-separated Azure DevOps organization or collection URLs to audit: the PAT goes to these, the pipeline's own and the organization setting, never to one only SonarQube's records name (task input organizations)")
 	fs.StringVar(&af.baseline, "baseline", "", "a previous audit's JSON report: its repository ids tell renamed repositories from deleted ones")
 	fs.StringVar(&af.concurrency, "concurrency", "", fmt.Sprintf("requests in flight per host (default %d)", audit.DefaultConcurrency))
 	fs.BoolVar(&af.requireBinding, "require-binding", false, "an unbound project fails instead of being skipped (task input requireBinding)")
+	fs.BoolVar(&af.trustRecordOrgs, "trust-record-organizations", false, "also send the Azure DevOps PAT to every Azure DevOps Services organization SonarQube's records name, not only to those named for the audit (SONAR_PREFLIGHT_TRUST_RECORD_ORGANIZATIONS=true)")
 	fs.BoolVar(&af.branches, "branches", true, "compare each bound project's main branch with its repository's default branch (one request per such project)")
 	fs.IntVar(&af.staleDays, "stale-days", 90, "days without analysis that earn a note")
 	if done, code := parseFlags(fs, args, stdout, stderr, auditHelp); done {
@@ -109,6 +113,9 @@ type auditInputs struct {
 	baseline       string
 	concurrency    int
 	requireBinding bool
+	// trustRecordOrgs lets the PAT go to the Services organizations the
+	// records name, besides those named for the audit.
+	trustRecordOrgs bool
 }
 
 // resolveInputs applies the precedence flags > task inputs > variables.
@@ -156,6 +163,7 @@ func (af *auditFlags) resolveInputs(getenv func(string) string) (auditInputs, er
 		in.concurrency = n
 	}
 	in.requireBinding = af.requireBinding || strings.EqualFold(strings.TrimSpace(getenv("INPUT_REQUIREBINDING")), "true")
+	in.trustRecordOrgs = af.trustRecordOrgs || strings.EqualFold(strings.TrimSpace(getenv("SONAR_PREFLIGHT_TRUST_RECORD_ORGANIZATIONS")), "true")
 	if af.staleDays < 1 {
 		return in, fmt.Errorf("--stale-days %d: give a number of days, at least 1", af.staleDays)
 	}
@@ -245,7 +253,7 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 		MaxBody: azdo.MaxListingBody, // an organization's repository listing can be large
 		// Every request in flight keeps its connection for the next one.
 		MaxIdleConnsPerHost: in.concurrency,
-		Credentials:         auditCredentials(cfg, in.organizations),
+		Credentials:         auditCredentials(cfg, in),
 	})
 	if err != nil {
 		return fail(err.Error())
@@ -285,6 +293,7 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 	defer cancel()
 	res, err := audit.Run(runCtx, audit.Options{
 		Sonar: sc, HTTP: gated, PAT: cfg.AzurePAT, Organizations: in.organizations, Shard: in.shard,
+		NamedOrganizations: []string{cfg.Pipeline.CollectionURI, cfg.AzureOrg}, TrustRecordOrganizations: in.trustRecordOrgs,
 		RequireBinding: in.requireBinding, Branches: af.branches, StaleAfter: time.Duration(af.staleDays) * 24 * time.Hour,
 		Baseline: baseline, Workers: 2 * in.concurrency, UserAgent: "sonar-preflight/" + version.String(), Now: a.Now,
 		Progress: progress.update, Requests: gate.Requests, Notes: notes,
@@ -297,14 +306,19 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 }
 
 // auditCredentials is where the audit's credentials may go: the SonarQube
-// tokens to the SonarQube server; the PAT to Azure DevOps Services (the
-// organizations SonarQube's records name are served by Microsoft's hosts)
-// and to the collections --organizations names, never to another host a
-// record names.
-func auditCredentials(cfg *config.Config, organizations []string) []httpx.Credential {
+// tokens to the SonarQube server; the PAT to the organizations named for
+// the audit (the pipeline's, the organization setting, --organizations),
+// and to the rest of Azure DevOps Services only with
+// --trust-record-organizations: a record of SonarQube's is not the user's
+// word, and a record naming https://dev.azure.com/attacker-org would
+// otherwise have the PAT authenticate there.
+func auditCredentials(cfg *config.Config, in auditInputs) []httpx.Credential {
 	creds := credentials(cfg)
-	patDest := azdo.ServicesDestinations()
-	for _, raw := range append([]string{cfg.Pipeline.CollectionURI}, organizations...) {
+	var patDest []string
+	if in.trustRecordOrgs {
+		patDest = azdo.ServicesDestinations()
+	}
+	for _, raw := range append([]string{cfg.Pipeline.CollectionURI, cfg.AzureOrg}, in.organizations...) {
 		if org, err := azdo.ParseOrgURL(raw); raw != "" && err == nil {
 			patDest = append(patDest, azdo.PATDestinations(org)...)
 		}
@@ -312,7 +326,7 @@ func auditCredentials(cfg *config.Config, organizations []string) []httpx.Creden
 	for i := range creds {
 		if creds[i].Value == cfg.AzurePAT.Value() && creds[i].Name == "the Azure DevOps PAT" {
 			creds[i].Allowed = patDest
-			creds[i].Remedy = "An Azure DevOps Server collection is allowed when --organizations (the organizations input) names it"
+			creds[i].Remedy = "Name the organization with --organizations (the organizations input), or pass --trust-record-organizations for the Azure DevOps Services organizations SonarQube's records name"
 		}
 	}
 	return creds

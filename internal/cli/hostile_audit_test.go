@@ -19,6 +19,7 @@ import (
 
 	"context"
 
+	"sonar-preflight/internal/audit"
 	"sonar-preflight/internal/secret"
 	"sonar-preflight/internal/simulator"
 )
@@ -430,5 +431,92 @@ func TestAuditMergeRedacts(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestAuditPATOnlyToNamedOrganizations: SonarQube's records do not decide
+// where the audit sends the Azure DevOps PAT. A record naming
+// https://dev.azure.com/attacker-org (a Microsoft host, an organization the
+// user never named) gets no request unless the user named it or opted in
+// to trusting the records; organizations named for the run (the pipeline's,
+// the organization setting, --organizations) are listed.
+func TestAuditPATOnlyToNamedOrganizations(t *testing.T) {
+	t.Parallel()
+	type seen struct {
+		mu   sync.Mutex
+		orgs map[string]int // organization → requests carrying the PAT
+	}
+	start := func(t *testing.T) (*seen, map[string]string) {
+		s := &seen{orgs: map[string]int{}}
+		f, env := startHostileFleet(t, simulator.Fleet{Projects: 20, Orgs: 2}, func(r *http.Request, a *answer) bool {
+			if strings.EqualFold(hostOnly(r.Host), "dev.azure.com") && r.Header.Get("Authorization") != "" {
+				org, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+				s.mu.Lock()
+				s.orgs[strings.ToLower(org)]++
+				s.mu.Unlock()
+			}
+			if pathIs(simulator.SonarHost, "/api/alm_settings/list_definitions")(r) || pathIs(simulator.SonarHost, "/api/v2/dop-translation/dop-settings")(r) {
+				// The second organization's record now names the attacker's.
+				a.body = []byte(strings.ReplaceAll(string(a.body), "https://dev.azure.com/"+simulator.FleetOrg(1), "https://dev.azure.com/attacker-org"))
+				a.header.Del("Content-Length")
+				return true
+			}
+			return false
+		})
+		_ = f
+		delete(env, "SONAR_PREFLIGHT_ORGANIZATIONS")
+		return s, env
+	}
+	org0 := "https://dev.azure.com/" + simulator.FleetOrg(0)
+	for _, tc := range []struct {
+		name      string
+		env       map[string]string
+		args      []string
+		want      []string // organizations that get the PAT
+		noteWords string   // the report's note, when some are left out
+	}{
+		{name: "nothing named", want: nil, noteWords: "--trust-record-organizations"},
+		{name: "one named with --organizations", args: []string{"--organizations", org0}, want: []string{simulator.FleetOrg(0)}, noteWords: "attacker-org"},
+		{name: "the pipeline's organization", env: map[string]string{"SYSTEM_TEAMFOUNDATIONCOLLECTIONURI": org0 + "/"}, want: []string{simulator.FleetOrg(0)}, noteWords: "attacker-org"},
+		{name: "the organization setting", env: map[string]string{"AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION": org0}, want: []string{simulator.FleetOrg(0)}, noteWords: "attacker-org"},
+		{name: "the records trusted", args: []string{"--trust-record-organizations"}, want: []string{simulator.FleetOrg(0), "attacker-org"}},
+		{name: "the records trusted by variable", env: map[string]string{"SONAR_PREFLIGHT_TRUST_RECORD_ORGANIZATIONS": "true"}, want: []string{simulator.FleetOrg(0), "attacker-org"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, env := start(t)
+			maps.Copy(env, tc.env)
+			code, stdout, stderr := runAudit(t, env, append([]string{"--format", "json"}, tc.args...)...)
+			if code == ExitUsage {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			rep := parseAudit(t, stdout)
+			s.mu.Lock()
+			var got []string
+			for org := range s.orgs {
+				got = append(got, org)
+			}
+			s.mu.Unlock()
+			sort.Strings(got)
+			want := slices.Clone(tc.want)
+			sort.Strings(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("the PAT went to %v, want %v", got, want)
+			}
+			notes := strings.Join(rep.Notes, "\n")
+			if tc.noteWords != "" && !strings.Contains(notes, tc.noteWords) {
+				t.Errorf("notes do not say %q:\n%s", tc.noteWords, notes)
+			}
+			if tc.noteWords == "" && strings.Contains(notes, "--trust-record-organizations") {
+				t.Errorf("notes: %s", notes)
+			}
+			for _, p := range rep.Projects {
+				for _, f := range p.Findings {
+					if strings.Contains(f.Message, "attacker-org") && f.ID != audit.FindNotChecked && !slices.Contains(tc.want, "attacker-org") {
+						t.Errorf("%s: %s %s", p.Key, f.ID, f.Message)
+					}
+				}
+			}
+		})
 	}
 }

@@ -166,14 +166,22 @@ func (f *FleetServers) Close() {
 	}
 }
 
-// Env is the environment an audit of the fleet runs with.
+// Env is the environment an audit of the fleet runs with. It names the
+// fleet's organizations (SONAR_PREFLIGHT_ORGANIZATIONS), as a user does:
+// the audit sends the PAT only to organizations named for it, not to those
+// SonarQube's records name.
 func (f *FleetServers) Env() map[string]string {
+	var orgs []string
+	for i := 0; i < f.Fleet.Orgs; i++ {
+		orgs = append(orgs, "https://dev.azure.com/"+FleetOrg(i))
+	}
 	return map[string]string{
-		"SONAR_HOST_URL":          f.SonarURL,
-		"SONAR_TOKEN":             f.AdminToken,
-		"AZURE_DEVOPS_EXT_PAT":    f.PAT,
-		"SONAR_PREFLIGHT_RESOLVE": strings.Join(f.Resolve, ","),
-		"SSL_CERT_FILE":           f.CAFile,
+		"SONAR_HOST_URL":                f.SonarURL,
+		"SONAR_TOKEN":                   f.AdminToken,
+		"AZURE_DEVOPS_EXT_PAT":          f.PAT,
+		"SONAR_PREFLIGHT_RESOLVE":       strings.Join(f.Resolve, ","),
+		"SSL_CERT_FILE":                 f.CAFile,
+		"SONAR_PREFLIGHT_ORGANIZATIONS": strings.Join(orgs, ","),
 	}
 }
 
