@@ -43,7 +43,7 @@ type Options struct {
 	// there), so an organization only a record names is not listed, and
 	// the report says which ones and how to allow them.
 	TrustRecordOrganizations bool
-	Shard         Shard
+	Shard                    Shard
 	// RequireBinding makes an unbound project fail instead of skip.
 	RequireBinding bool
 	// Branches compares SonarQube's main branch with each bound
