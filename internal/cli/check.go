@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -126,6 +127,10 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 	})
 	if err != nil {
 		cfg.Problems = append(cfg.Problems, clientProblem(err))
+		// No client without the credential guard: a check that ran anyway
+		// must not fall back to a default client (package sonar and
+		// github would build one).
+		hc = &http.Client{Transport: unusableTransport{err}}
 	}
 
 	var wd string
@@ -160,6 +165,12 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 	}
 	return code
 }
+
+// unusableTransport refuses every request of a run whose HTTP client could
+// not be built.
+type unusableTransport struct{ err error }
+
+func (t unusableTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, t.err }
 
 // maxCABundle caps a CA bundle named by an environment variable; the
 // largest public bundles are under 1 MiB.

@@ -109,7 +109,8 @@ func (b Block) OneLine() Line { return Line{strings.Join(strings.Fields(b.Join("
 // in a pipeline.
 func Trusted(s string) Line {
 	if c := Clean(s, DefaultLimits).OneLine(); c.s != strings.Join(strings.Fields(s), " ") {
-		panic(fmt.Sprintf("text.Trusted(%q): not plain text", s))
+		// The panic's text reaches stderr: it quotes s cleaned, never raw.
+		panic("text.Trusted(" + CleanLine(s, DefaultLimits).String() + "): not plain text")
 	}
 	return Line{strings.Join(strings.Fields(s), " ")}
 }

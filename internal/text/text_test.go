@@ -3,6 +3,7 @@ package text
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode"
@@ -163,11 +164,16 @@ func TestTrusted(t *testing.T) {
 	if got := Trusted("sonar.devops-config").String(); got != "sonar.devops-config" {
 		t.Errorf("got %q", got)
 	}
-	for _, bad := range []string{"##vso[", "a\x1bb", "x\u200b"} {
+	for _, bad := range []string{"##vso[task.complete result=Succeeded]", "a\x1bb", "x\u200b", "#\u00ad#vso[x]"} {
 		func() {
 			defer func() {
-				if recover() == nil {
+				r := recover()
+				if r == nil {
 					t.Errorf("Trusted(%q) did not panic", bad)
+				}
+				// The panic's text goes to stderr: it must be clean too.
+				if msg := fmt.Sprint(r); strings.Contains(msg, "##") || strings.ContainsAny(msg, "\x1b\u200b\u00ad") {
+					t.Errorf("Trusted(%q) panics with %q", bad, msg)
 				}
 			}()
 			Trusted(bad)
