@@ -23,6 +23,7 @@ import (
 	"sonar-preflight/internal/config"
 	"sonar-preflight/internal/httpx"
 	"sonar-preflight/internal/report"
+	"sonar-preflight/internal/safefile"
 	"sonar-preflight/internal/secret"
 	"sonar-preflight/internal/sonar"
 	txt "sonar-preflight/internal/text"
@@ -246,6 +247,9 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 		log.Debug().Str("version", version.String()).Str("format", cfg.Format).Str("shard", in.shard.String()).
 			Int("concurrency", in.concurrency).Dur("timeout", timeout).Interface("sources", cfg.Sources).Msg("audit configuration")
 	}
+	// The deadline covers everything from here, reading CA bundles included.
+	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	hc, err := httpx.New(httpx.Options{
 		ProxyURL: cfg.Proxy.URL, ProxyUsername: cfg.Proxy.Username, ProxyPassword: cfg.Proxy.Password.Value(),
 		ProxyBypass: cfg.Proxy.Bypass, HTTPSProxy: cfg.Proxy.HTTPSProxy, HTTPProxy: cfg.Proxy.HTTPProxy, NoProxy: cfg.Proxy.NoProxy,
@@ -254,6 +258,9 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 		// Every request in flight keeps its connection for the next one.
 		MaxIdleConnsPerHost: in.concurrency,
 		Credentials:         auditCredentials(cfg, in),
+		// CA bundles named by variables: regular files only, capped, read
+		// within the deadline, as check reads them.
+		ReadFile: func(path string) ([]byte, error) { return safefile.Read(runCtx, path, maxCABundle) },
 	})
 	if err != nil {
 		return fail(err.Error())
@@ -289,8 +296,6 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 	}
 
 	progress := a.progressReporter(pipe, errw, stderr, cfg.Format, getenv)
-	runCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	res, err := audit.Run(runCtx, audit.Options{
 		Sonar: sc, HTTP: gated, PAT: cfg.AzurePAT, Organizations: in.organizations, Shard: in.shard,
 		NamedOrganizations: []string{cfg.Pipeline.CollectionURI, cfg.AzureOrg}, TrustRecordOrganizations: in.trustRecordOrgs,
