@@ -223,3 +223,38 @@ func TestHostilePullRequestAndPlatform(t *testing.T) {
 		}
 	})
 }
+
+// TestPATNotSentThroughDotSegments: a binding whose Azure project is
+// "../northwind" (SonarQube's data) makes the repository URL
+// https://dev.azure.com/contoso/..%2Fnorthwind/...: a server that decodes
+// the slash and resolves the dot segment routes it to organization
+// northwind. The PAT, allowed for contoso, is not sent there.
+func TestPATNotSentThroughDotSegments(t *testing.T) {
+	t.Parallel()
+	for _, slug := range []string{"../northwind", "..", "./x/../../northwind", `..\northwind`} {
+		var mu sync.Mutex
+		var sent []string
+		rig := startHostile(t, "azdo-healthy", func(r *http.Request, a *answer) bool {
+			if strings.Contains(r.URL.EscapedPath(), "..") && r.Header.Get("Authorization") != "" {
+				mu.Lock()
+				sent = append(sent, r.URL.EscapedPath())
+				mu.Unlock()
+			}
+			if pathIs("", "/api/alm_settings/get_binding")(r) {
+				editJSON(a, func(string) string { return slug }, "slug")
+				a.header.Del("Content-Length")
+				return true
+			}
+			return false
+		})
+		outs := runHostile(t, rig, nil, "json", false)
+		mu.Lock()
+		if len(sent) > 0 {
+			t.Errorf("slug %q: the PAT was sent to %q", slug, sent)
+		}
+		mu.Unlock()
+		if !strings.Contains(outs["stdout"], "azdo.code-read") {
+			t.Errorf("slug %q: no report: %s", slug, outs["stderr"])
+		}
+	}
+}
