@@ -634,7 +634,8 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 		}
 	}
 	if format == "json" {
-		if _, err := tmp.Seek(0, io.SeekStart); err == nil {
+		_, err := tmp.Seek(0, io.SeekStart)
+		if err == nil {
 			_, err = io.Copy(stdout, tmp)
 		}
 		if err != nil {
