@@ -67,9 +67,6 @@ var findingOrder = []string{
 	FindNotChecked, FindNotBound,
 }
 
-// FindingIDs lists every finding id, worst first.
-func FindingIDs() []string { return slices.Clone(findingOrder) }
-
 // Finding is one thing found about a project.
 type Finding struct {
 	ID      string `json:"id"`

@@ -143,11 +143,9 @@ func (af *auditFlags) resolveInputs(getenv func(string) string) (auditInputs, er
 	}
 	in.jsonFile = first(af.jsonFile, getenv("INPUT_AUDITREPORT"), getenv("SONAR_PREFLIGHT_AUDIT_REPORT"))
 	in.baseline = first(af.baseline, getenv("INPUT_AUDITBASELINE"), getenv("SONAR_PREFLIGHT_AUDIT_BASELINE"))
-	for _, o := range strings.FieldsFunc(first(af.organizations, getenv("INPUT_ORGANIZATIONS"), getenv("SONAR_PREFLIGHT_ORGANIZATIONS")), func(r rune) bool {
+	in.organizations = strings.FieldsFunc(first(af.organizations, getenv("INPUT_ORGANIZATIONS"), getenv("SONAR_PREFLIGHT_ORGANIZATIONS")), func(r rune) bool {
 		return r == ',' || r == '\n' || r == ' '
-	}) {
-		in.organizations = append(in.organizations, o)
-	}
+	})
 	if c := first(af.concurrency, getenv("INPUT_CONCURRENCY"), getenv("SONAR_PREFLIGHT_CONCURRENCY")); c != "" {
 		n, err := strconv.Atoi(c)
 		if err != nil || n < 1 || n > 64 {
@@ -611,7 +609,7 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	sum, verdict, err := audit.Merge(tmp, files)
+	verdict, err := audit.Merge(tmp, files)
 	var ie *audit.IncompleteError
 	if errors.As(err, &ie) {
 		fmt.Fprintf(stderr, "sonar-preflight audit merge: %v\n", err)
@@ -678,7 +676,6 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 			d.Add(q)
 		}
 	}
-	_ = sum
 	d.Finish(time.Duration(tail.ElapsedMS)*time.Millisecond, tail.Requests, code)
 	cfg := &config.Config{Format: format, FailOn: failOn, Pipeline: config.Pipeline{TempDir: getenv("AGENT_TEMPDIRECTORY")}}
 	var pipe *azp.Writer

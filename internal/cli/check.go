@@ -236,13 +236,12 @@ func (l *lineWriter) close() {
 // configuration problem naming the setting at fault. Its texts are redacted
 // and cleaned with every other finding's when the report is rendered.
 func clientProblem(err error) config.Problem {
-	redact := func(s string) string { return s }
 	var oe *httpx.OptionError
 	if !errors.As(err, &oe) {
-		return config.Problem{Field: "network settings", Message: redact(err.Error()),
+		return config.Problem{Field: "network settings", Message: err.Error(),
 			Remedy: "Check the proxy and certificate settings (AGENT_PROXYURL, HTTPS_PROXY, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO)."}
 	}
-	p := config.Problem{Field: "network settings", Source: config.DescribeSource(oe.Source), Message: redact(strings.TrimPrefix(oe.Error(), oe.Source+": "))}
+	p := config.Problem{Field: "network settings", Source: config.DescribeSource(oe.Source), Message: strings.TrimPrefix(oe.Error(), oe.Source+": ")}
 	switch oe.Source {
 	case "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "AGENT_CAINFO":
 		p.Remedy = "Point " + oe.Source + " at a readable regular file of PEM certificates (-----BEGIN CERTIFICATE-----) of at most 10 MiB, or unset it."

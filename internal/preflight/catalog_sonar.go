@@ -126,11 +126,6 @@ func statusAdvice(s string) (string, string) {
 	return fmt.Sprintf("SonarQube reports status %q instead of UP.", s), "A SonarQube administrator must check the server's logs."
 }
 
-// tokenFacts is what sonar.token learned.
-type tokenFacts struct {
-	user *sonar.CurrentUser
-}
-
 func (r *run) getCurrent(ctx context.Context) (*sonar.CurrentUser, error) {
 	return r.current.get(ctx, r.sonar.CurrentUser)
 }
