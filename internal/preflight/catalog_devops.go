@@ -329,13 +329,8 @@ func (r *run) recordShape(ctx context.Context, rec record, knownRoot string) (Fi
 		v, _ = sonar.ParseVersion(st.Version)
 	}
 	status := Warn
-	for _, p := range chk.Problems {
-		switch {
-		case p.Uncertain:
-		case p.DependsOnRedirects && sonar.FollowsAzureRedirects(v):
-		default:
-			status = Fail
-		}
+	if chk.Fails(sonar.FollowsAzureRedirects(v)) {
+		status = Fail
 	}
 	version := ""
 	if chk.Has(azdo.RecordURLPlainHTTP) {
