@@ -374,7 +374,7 @@ func (a *Audit) loadRecords(defs *sonar.Definitions) {
 	}
 }
 
-const devopsPlace = "Administration > Configuration > General Settings > DevOps Platform Integrations"
+const devopsPlace = sonar.DevOpsSettingsPlace
 
 // validateRecords asks SonarQube to validate each record once, whatever
 // the number of projects bound to it.

@@ -41,24 +41,11 @@ func (rs records) of(alm string) []record {
 	return out
 }
 
-const devopsPlace = "Administration > Configuration > General Settings > DevOps Platform Integrations"
+// SonarQube's names, for the messages here: the page of the records, and
+// each platform as the UI names it.
+const devopsPlace = sonar.DevOpsSettingsPlace
 
-// almName is how SonarQube's UI names each platform.
-func almName(alm string) string {
-	switch alm {
-	case "azure":
-		return "Azure DevOps"
-	case "github":
-		return "GitHub"
-	case "gitlab":
-		return "GitLab"
-	case "bitbucket":
-		return "Bitbucket Server"
-	case "bitbucketcloud":
-		return "Bitbucket Cloud"
-	}
-	return alm
-}
+var almName = sonar.AlmName
 
 // getRecords reads every record with the first endpoint the token may use:
 // list_definitions (Administer System), else list without project (Create
