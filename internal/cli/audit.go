@@ -227,24 +227,18 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 
 	log := zerolog.Nop()
 	if cfg.Debug {
-		start := a.Now()
-		sink := txt.NewLogWriter(errw, reg.Redact)
-		defer sink.Close()
-		log = zerolog.New(sink).Level(zerolog.DebugLevel).Hook(zerolog.HookFunc(func(e *zerolog.Event, _ zerolog.Level, _ string) {
-			e.Int64("t_ms", a.Now().Sub(start).Milliseconds())
-		}))
+		var closeLog func() error
+		log, closeLog = a.debugLog(errw, reg)
+		defer closeLog()
 		log.Debug().Str("version", version.String()).Str("format", cfg.Format).Str("shard", in.shard.String()).
 			Int("concurrency", in.concurrency).Dur("timeout", timeout).Interface("sources", cfg.Sources).Msg("audit configuration")
 	}
-	hc, err := httpx.New(httpx.Options{
-		ProxyURL: cfg.Proxy.URL, ProxyUsername: cfg.Proxy.Username, ProxyPassword: cfg.Proxy.Password.Value(),
-		ProxyBypass: cfg.Proxy.Bypass, HTTPSProxy: cfg.Proxy.HTTPSProxy, HTTPProxy: cfg.Proxy.HTTPProxy, NoProxy: cfg.Proxy.NoProxy,
-		CAFiles: cfg.CAFiles, CAFileSources: cfg.CASources, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
-		MaxBody: azdo.MaxListingBody, // an organization's repository listing can be large
-		// Every request in flight keeps its connection for the next one.
-		MaxIdleConnsPerHost: in.concurrency,
-		Credentials:         auditCredentials(cfg, in.organizations),
-	})
+	ho := a.httpOptions(ctx, cfg, log, reg)
+	ho.MaxBody = azdo.MaxListingBody // an organization's repository listing can be large
+	// Every request in flight keeps its connection for the next one.
+	ho.MaxIdleConnsPerHost = in.concurrency
+	ho.Credentials = auditCredentials(cfg, in.organizations)
+	hc, err := httpx.New(ho)
 	if err != nil {
 		return fail(err.Error())
 	}

@@ -102,14 +102,9 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 
 	log := zerolog.Nop()
 	if cfg.Debug {
-		start := a.Now()
-		// The debug log's field values carry server text and URLs: each is
-		// redacted and cleaned on its way out; keys are the program's.
-		sink := txt.NewLogWriter(errs, reg.Redact)
-		defer sink.Close()
-		log = zerolog.New(sink).Level(zerolog.DebugLevel).Hook(zerolog.HookFunc(func(e *zerolog.Event, _ zerolog.Level, _ string) {
-			e.Int64("t_ms", a.Now().Sub(start).Milliseconds())
-		}))
+		var closeLog func() error
+		log, closeLog = a.debugLog(errs, reg)
+		defer closeLog()
 		log.Debug().Str("version", version.String()).Str("format", cfg.Format).Str("fail_on", cfg.FailOn).
 			Dur("timeout", cfg.Timeout).Interface("sources", cfg.Sources).Int("problems", len(cfg.Problems)).Msg("configuration")
 	}
@@ -117,13 +112,7 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 	// The deadline covers everything from here, reading CA bundles included.
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	hc, err := httpx.New(httpx.Options{
-		ProxyURL: cfg.Proxy.URL, ProxyUsername: cfg.Proxy.Username, ProxyPassword: cfg.Proxy.Password.Value(),
-		ProxyBypass: cfg.Proxy.Bypass, HTTPSProxy: cfg.Proxy.HTTPSProxy, HTTPProxy: cfg.Proxy.HTTPProxy, NoProxy: cfg.Proxy.NoProxy,
-		CAFiles: cfg.CAFiles, CAFileSources: cfg.CASources, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
-		Credentials: credentials(cfg),
-		ReadFile:    func(path string) ([]byte, error) { return safefile.Read(runCtx, path, maxCABundle) },
-	})
+	hc, err := httpx.New(a.httpOptions(runCtx, cfg, log, reg))
 	if err != nil {
 		cfg.Problems = append(cfg.Problems, clientProblem(err))
 	}
@@ -164,6 +153,33 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 // maxCABundle caps a CA bundle named by an environment variable; the
 // largest public bundles are under 1 MiB.
 const maxCABundle = 10 << 20
+
+// debugLog is the --debug log on w: structured events whose field values
+// carry server text and URLs, so each is redacted and cleaned on its way
+// out (keys are the program's), with t_ms counted from now. The caller
+// closes it.
+func (a App) debugLog(w io.Writer, reg *secret.Registry) (zerolog.Logger, func() error) {
+	start := a.Now()
+	sink := txt.NewLogWriter(w, reg.Redact)
+	log := zerolog.New(sink).Level(zerolog.DebugLevel).Hook(zerolog.HookFunc(func(e *zerolog.Event, _ zerolog.Level, _ string) {
+		e.Int64("t_ms", a.Now().Sub(start).Milliseconds())
+	}))
+	return log, sink.Close
+}
+
+// httpOptions are the HTTP client's settings every command takes from the
+// configuration: proxy, CA bundles (read as files named by variables are,
+// bounded and within ctx), --resolve, the debug log, redaction of answers,
+// the clock, and where each credential may go.
+func (a App) httpOptions(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *secret.Registry) httpx.Options {
+	return httpx.Options{
+		ProxyURL: cfg.Proxy.URL, ProxyUsername: cfg.Proxy.Username, ProxyPassword: cfg.Proxy.Password.Value(),
+		ProxyBypass: cfg.Proxy.Bypass, HTTPSProxy: cfg.Proxy.HTTPSProxy, HTTPProxy: cfg.Proxy.HTTPProxy, NoProxy: cfg.Proxy.NoProxy,
+		CAFiles: cfg.CAFiles, CAFileSources: cfg.CASources, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
+		Credentials: credentials(cfg),
+		ReadFile:    func(path string) ([]byte, error) { return safefile.Read(ctx, path, maxCABundle) },
+	}
+}
 
 // credentials says where each credential of the run may be sent; the HTTP
 // client refuses every other destination (httpx.Credential). The rule, in
