@@ -114,15 +114,7 @@ type auditInputs struct {
 // resolveInputs applies the precedence flags > task inputs > variables.
 func (af *auditFlags) resolveInputs(getenv func(string) string) (auditInputs, error) {
 	in := auditInputs{concurrency: audit.DefaultConcurrency}
-	first := func(vs ...string) string {
-		for _, v := range vs {
-			if v = strings.TrimSpace(v); v != "" {
-				return v
-			}
-		}
-		return ""
-	}
-	shard := first(af.shard, getenv("INPUT_SHARD"), getenv("SONAR_PREFLIGHT_SHARD"))
+	shard := firstOf(af.shard, getenv("INPUT_SHARD"), getenv("SONAR_PREFLIGHT_SHARD"))
 	switch {
 	case shard != "":
 		sh, err := audit.ParseShard(shard)
@@ -141,12 +133,12 @@ func (af *auditFlags) resolveInputs(getenv func(string) string) (auditInputs, er
 	default:
 		in.shard = audit.Whole
 	}
-	in.jsonFile = first(af.jsonFile, getenv("INPUT_AUDITREPORT"), getenv("SONAR_PREFLIGHT_AUDIT_REPORT"))
-	in.baseline = first(af.baseline, getenv("INPUT_AUDITBASELINE"), getenv("SONAR_PREFLIGHT_AUDIT_BASELINE"))
-	in.organizations = strings.FieldsFunc(first(af.organizations, getenv("INPUT_ORGANIZATIONS"), getenv("SONAR_PREFLIGHT_ORGANIZATIONS")), func(r rune) bool {
+	in.jsonFile = firstOf(af.jsonFile, getenv("INPUT_AUDITREPORT"), getenv("SONAR_PREFLIGHT_AUDIT_REPORT"))
+	in.baseline = firstOf(af.baseline, getenv("INPUT_AUDITBASELINE"), getenv("SONAR_PREFLIGHT_AUDIT_BASELINE"))
+	in.organizations = strings.FieldsFunc(firstOf(af.organizations, getenv("INPUT_ORGANIZATIONS"), getenv("SONAR_PREFLIGHT_ORGANIZATIONS")), func(r rune) bool {
 		return r == ',' || r == '\n' || r == ' '
 	})
-	if c := first(af.concurrency, getenv("INPUT_CONCURRENCY"), getenv("SONAR_PREFLIGHT_CONCURRENCY")); c != "" {
+	if c := firstOf(af.concurrency, getenv("INPUT_CONCURRENCY"), getenv("SONAR_PREFLIGHT_CONCURRENCY")); c != "" {
 		n, err := strconv.Atoi(c)
 		if err != nil || n < 1 || n > 64 {
 			return in, fmt.Errorf("--concurrency %q: give a number from 1 to 64", c)
@@ -179,7 +171,7 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 	if cfg.Format == "azp" {
 		pipe = azp.New(out)
 		for _, v := range reg.Values() {
-			if err := azp.New(stdout).SetSecret(v); err != nil {
+			if err := pipe.SetSecret(v); err != nil {
 				errw.printf("sonar-preflight: cannot write to stdout: %s\n", untrusted(reg, err.Error()))
 				return ExitFail
 			}
@@ -577,7 +569,7 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 		}
 	}
 	if *jsonFile == "" {
-		*jsonFile = strings.TrimSpace(firstOf(getenv("INPUT_AUDITREPORT"), getenv("SONAR_PREFLIGHT_AUDIT_REPORT")))
+		*jsonFile = firstOf(getenv("INPUT_AUDITREPORT"), getenv("SONAR_PREFLIGHT_AUDIT_REPORT"))
 	}
 	format := strings.ToLower(cf.format)
 	if format == "" || format == "auto" {
@@ -588,7 +580,7 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 	}
 	failOn := strings.ToLower(cf.failOn)
 	if failOn == "" {
-		failOn = strings.ToLower(strings.TrimSpace(firstOf(getenv("INPUT_FAILON"), getenv("SONAR_PREFLIGHT_FAIL_ON"))))
+		failOn = strings.ToLower(firstOf(getenv("INPUT_FAILON"), getenv("SONAR_PREFLIGHT_FAIL_ON")))
 	}
 	if failOn != "warning" {
 		failOn = "error"
@@ -679,9 +671,11 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 	return a.printDigest(d, cfg, pipe, stdout, stderr, code)
 }
 
+// firstOf is the first value that is not blank, trimmed: flags, then task
+// inputs, then variables.
 func firstOf(vs ...string) string {
 	for _, v := range vs {
-		if strings.TrimSpace(v) != "" {
+		if v = strings.TrimSpace(v); v != "" {
 			return v
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -50,10 +49,6 @@ Exit codes: 0 passed (or only warnings with --fail-on error), 1 the preflight fa
 2 the command line is wrong.
 
 `
-
-func versionString() string { return version.String() }
-
-func parseTimeout(s string) (time.Duration, error) { return config.ParseTimeout(s) }
 
 func (a App) check(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
