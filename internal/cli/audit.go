@@ -284,20 +284,13 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 // and to the collections --organizations names, never to another host a
 // record names.
 func auditCredentials(cfg *config.Config, organizations []string) []httpx.Credential {
-	creds := credentials(cfg)
 	patDest := azdo.ServicesDestinations()
 	for _, raw := range append([]string{cfg.Pipeline.CollectionURI}, organizations...) {
 		if org, err := azdo.ParseOrgURL(raw); raw != "" && err == nil {
 			patDest = append(patDest, azdo.PATDestinations(org)...)
 		}
 	}
-	for i := range creds {
-		if creds[i].Value == cfg.AzurePAT.Value() && creds[i].Name == "the Azure DevOps PAT" {
-			creds[i].Allowed = patDest
-			creds[i].Remedy = "An Azure DevOps Server collection is allowed when --organizations (the organizations input) names it"
-		}
-	}
-	return creds
+	return credentialsWith(cfg, patDest, "An Azure DevOps Server collection is allowed when --organizations (the organizations input) names it")
 }
 
 // writeAudit streams the judged projects to the JSON report (stdout, the

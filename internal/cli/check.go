@@ -183,6 +183,18 @@ func (a App) httpOptions(ctx context.Context, cfg *config.Config, log zerolog.Lo
 // Services hosts that serve them; the GitHub token to the GitHub of the
 // pipeline's repository.
 func credentials(cfg *config.Config) []httpx.Credential {
+	var patDest []string
+	for _, raw := range []string{cfg.Pipeline.CollectionURI, cfg.AzureOrg} {
+		if org, err := azdo.ParseOrgURL(raw); raw != "" && err == nil {
+			patDest = append(patDest, azdo.PATDestinations(org)...)
+		}
+	}
+	return credentialsWith(cfg, patDest, "To allow another organization, name it: --organization, the organization input or AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION")
+}
+
+// credentialsWith is the rule of credentials for the PAT destinations (and
+// the remedy that says how to allow more) of one command.
+func credentialsWith(cfg *config.Config, patDest []string, patRemedy string) []httpx.Credential {
 	var out []httpx.Credential
 	var sonarDest []string
 	if u, err := url.Parse(cfg.SonarURL); err == nil && u.Host != "" {
@@ -194,14 +206,7 @@ func credentials(cfg *config.Config) []httpx.Credential {
 	}{{"the SonarQube token", cfg.SonarToken}, {"the SonarQube admin token", cfg.AdminToken}} {
 		out = append(out, httpx.Credential{Name: t.name, Value: t.s.Value(), Allowed: sonarDest})
 	}
-	var patDest []string
-	for _, raw := range []string{cfg.Pipeline.CollectionURI, cfg.AzureOrg} {
-		if org, err := azdo.ParseOrgURL(raw); raw != "" && err == nil {
-			patDest = append(patDest, azdo.PATDestinations(org)...)
-		}
-	}
-	out = append(out, httpx.Credential{Name: "the Azure DevOps PAT", Value: cfg.AzurePAT.Value(), Allowed: patDest,
-		Remedy: "To allow another organization, name it: --organization, the organization input or AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION"})
+	out = append(out, httpx.Credential{Name: "the Azure DevOps PAT", Value: cfg.AzurePAT.Value(), Allowed: patDest, Remedy: patRemedy})
 	var ghDest []string
 	if h, err := github.RepoHost(cfg.Pipeline.RepoURI, cfg.Pipeline.RepoName); err == nil {
 		ghDest = github.TokenDestinations(h)
