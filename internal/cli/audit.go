@@ -422,19 +422,8 @@ func auditPipelineOutput(w *azp.Writer, d *audit.Digest, tempDir string) error {
 			return err
 		}
 	}
-	if tempDir == "" {
-		if err := w.Line("The summary was not uploaded: no agent temp directory (AGENT_TEMPDIRECTORY) is set to write it to."); err != nil {
-			return err
-		}
-	} else {
-		path, err := report.WriteSummaryFile(tempDir, auditSummaryPrefix, d.Markdown())
-		if err != nil {
-			if err := w.Line("The summary was not uploaded: " + err.Error()); err != nil {
-				return err
-			}
-		} else if err := w.UploadSummary(path); err != nil {
-			return err
-		}
+	if err := report.UploadSummary(w, tempDir, auditSummaryPrefix, d.Markdown()); err != nil {
+		return err
 	}
 	if err := w.SetVariable("verdict", string(d.Verdict), azp.VarOpts{IsOutput: true}); err != nil {
 		return err
