@@ -35,10 +35,10 @@ type shardFile struct {
 // *IncompleteError, and nothing is written. Every string written passes
 // scrub (the run's secret redaction; nil for none): the reports come from
 // other jobs, and what they hold is printed here.
-func Merge(w io.Writer, paths []string, scrub func(string) string) (Summary, Status, error) {
+func Merge(w io.Writer, paths []string, scrub func(string) string) (Status, error) {
 	files, g, err := mergeCheck(paths)
 	if err != nil {
-		return Summary{}, "", err
+		return "", err
 	}
 	h := mergedHeader(files).Scrub(scrub)
 	jw := NewJSONWriter(w, h)
@@ -71,7 +71,7 @@ func Merge(w io.Writer, paths []string, scrub func(string) string) (Summary, Sta
 	}
 	for _, c := range cursors {
 		if err := advance(c); err != nil {
-			return Summary{}, "", err
+			return "", err
 		}
 	}
 	for {
@@ -86,10 +86,10 @@ func Merge(w io.Writer, paths []string, scrub func(string) string) (Summary, Sta
 		}
 		p := rejudgeMonorepo(best.cur, g).Scrub(scrub)
 		if err := jw.Project(p); err != nil {
-			return Summary{}, "", err
+			return "", err
 		}
 		if err := advance(best); err != nil {
-			return Summary{}, "", err
+			return "", err
 		}
 	}
 	var requests, elapsed int64
@@ -98,9 +98,9 @@ func Merge(w io.Writer, paths []string, scrub func(string) string) (Summary, Sta
 		elapsed = max(elapsed, f.tail.ElapsedMS)
 	}
 	if err := jw.Close(requests, time.Duration(elapsed)*time.Millisecond); err != nil {
-		return Summary{}, "", err
+		return "", err
 	}
-	return jw.Summary(), Verdict(jw.Summary(), h.Records), nil
+	return Verdict(jw.Summary(), h.Records), nil
 }
 
 // mergeCheck reads every report once: headers for consistency, bindings

@@ -30,10 +30,8 @@ func checkRecordURL(raw string, v sonar.Version) urlVerdict {
 	}
 	out.Problem, out.Corrected = c.Explain(), c.Corrected
 	out.Status = Warn
-	for _, p := range c.Problems {
-		if !p.Uncertain && !(p.DependsOnRedirects && sonar.FollowsAzureRedirects(v)) {
-			out.Status = Fail
-		}
+	if c.Fails(sonar.FollowsAzureRedirects(v)) {
+		out.Status = Fail
 	}
 	return out
 }

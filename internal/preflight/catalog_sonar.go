@@ -79,6 +79,17 @@ func (r *run) getStatus(ctx context.Context) (*sonar.Status, error) {
 	return r.status.get(ctx, r.sonar.Status)
 }
 
+// sonarVersion is the server's version from api/system/status (sonar.server's
+// answer), zero when it is unknown.
+func (r *run) sonarVersion(ctx context.Context) sonar.Version {
+	st, err := r.getStatus(ctx)
+	if err != nil {
+		return sonar.Version{}
+	}
+	v, _ := sonar.ParseVersion(st.Version) // zero when it cannot be read
+	return v
+}
+
 func (r *run) checkServer(ctx context.Context) Finding {
 	st, err := r.getStatus(ctx)
 	if err != nil {
@@ -124,11 +135,6 @@ func statusAdvice(s string) (string, string) {
 		return "SonarQube is migrating its database (status DB_MIGRATION_RUNNING).", "Wait until the migration finishes and the server reports UP."
 	}
 	return fmt.Sprintf("SonarQube reports status %q instead of UP.", s), "A SonarQube administrator must check the server's logs."
-}
-
-// tokenFacts is what sonar.token learned.
-type tokenFacts struct {
-	user *sonar.CurrentUser
 }
 
 func (r *run) getCurrent(ctx context.Context) (*sonar.CurrentUser, error) {
@@ -234,10 +240,8 @@ func humanDays(d time.Duration) string {
 		return "already expired"
 	case days == 0:
 		return "in less than a day"
-	case days == 1:
-		return "in 1 day"
 	default:
-		return fmt.Sprintf("in %d days", days)
+		return inDays(days)
 	}
 }
 
