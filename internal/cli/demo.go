@@ -56,13 +56,9 @@ func (a App) demo(ctx context.Context, args []string, getenv func(string) string
 		return ExitFail
 	}
 	defer os.RemoveAll(dir)
-	if !sc.At.IsZero() {
-		// The scenario happens on its own date: both sides read one clock
-		// that starts there and runs at real speed.
-		wall, at := a.Now(), sc.At
-		real := a.Now
-		a.Now = func() time.Time { return at.Add(real().Sub(wall)) }
-	}
+	// A scenario that happens on its own date: both sides read one clock
+	// that starts there and runs at real speed.
+	a.Now = sc.Clock(a.Now)
 	sim, err := simulator.Start(sc, simulator.Options{Dir: dir, Now: a.Now})
 	if err != nil {
 		fmt.Fprintf(stderr, "sonar-preflight demo: could not start the simulator: %v\n", err)
