@@ -197,7 +197,7 @@ func (a *Audit) repoFindings(p *projState, rec *recState, out *Project) []Findin
 
 func missingOrgHint(rec *recState) string {
 	if strings.TrimSpace(rec.URL) == "" {
-		return " (it has no URL: name the organization with --organizations)"
+		return " (it has no URL: name its organization with --organization or --organizations, task input organization or organizations, and no other)"
 	}
 	return ""
 }

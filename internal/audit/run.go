@@ -478,7 +478,7 @@ func (a *Audit) listOrganizations(ctx context.Context, wg *sync.WaitGroup) {
 			continue
 		case st.org.Deployment == azdo.Server:
 			if _, ok := explicit[st.org.Key]; !ok {
-				st.skipped = "the PAT is sent to an Azure DevOps Server collection only when --organizations names it"
+				st.skipped = "the PAT is sent to an Azure DevOps Server collection only when --organizations or --organization (task input organizations or organization) names it"
 				continue
 			}
 		}

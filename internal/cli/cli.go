@@ -141,7 +141,7 @@ func (c *commonFlags) register(fs *flag.FlagSet, withTarget bool) {
 		// Named as az devops names it (--organization, alias --org).
 		orgHelp := "Azure DevOps organization `URL` the PAT may be sent to besides the pipeline's (overrides the organization input and AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION)"
 		fs.StringVar(&c.organization, "organization", "", orgHelp)
-		fs.StringVar(&c.organization, "org", "", "short for --organization")
+		fs.StringVar(&c.organization, "org", "", "short for --organization `URL`")
 	}
 }
 
