@@ -142,8 +142,8 @@ func (a *Audit) bindingFindings(p *projState, out *Project) []Finding {
 	}
 	if rec.invalid {
 		fs = append(fs, Finding{ID: FindRecordRejected, Status: Fail,
-			Message: "SonarQube's validation of its record " + quote(rec.Key) + " fails: no pull request of this project can be decorated.",
-			Remedy:  "See record " + quote(rec.Key) + " in the report's records: " + validationRemedy(rec.Alm)})
+			Message: "SonarQube's validation of its record " + quote(rec.Key) + " fails (" + quote(rec.refusal) + "): no pull request of this project can be decorated.",
+			Remedy:  "Fix record " + quote(rec.Key) + ": " + validationRemedy(rec.Alm)})
 	}
 	if b.Alm != sonar.AlmAzure {
 		fs = append(fs, Finding{ID: FindNotChecked, Status: Note,
@@ -187,7 +187,7 @@ func (a *Audit) repoFindings(p *projState, rec *recState, out *Project) []Findin
 	}
 	if _, visible := st.projects[lower(b.Slug)]; visible {
 		return []Finding{{ID: FindRepoMissing, Status: Fail,
-			Message: fmt.Sprintf("%s does not exist: Azure DevOps project %s has no repository of that name that the PAT can see (deleted, or renamed; an audit given a previous report as --baseline tells renames apart).", where, quote(b.Slug)),
+			Message: fmt.Sprintf("%s was not found: the PAT sees no repository of that name in that project (deleted, or renamed; an audit given a previous report as --baseline tells renames apart).", where),
 			Remedy:  "Bind the project to the repository it analyses now (project > Project Settings > DevOps Platform Integration), or delete the SonarQube project if the repository is gone. If the repository exists but is hidden by repository permissions, give the audit's PAT user Read on it."}}
 	}
 	return []Finding{{ID: FindRepoNotVisible, Status: Warn,

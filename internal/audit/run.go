@@ -83,7 +83,8 @@ type Audit struct {
 type recState struct {
 	Record
 	url     urlVerdict
-	invalid bool // SonarQube's validation refuses the record
+	invalid bool   // SonarQube's validation refuses the record
+	refusal string // and the server's words for it
 }
 
 type orgState struct {
@@ -408,7 +409,8 @@ func (a *Audit) judgeValidation(r *recState, err error) {
 	case httpStatusOf(err) == http.StatusBadRequest:
 		status = Fail
 		r.invalid = true
-		msg = "SonarQube's validation of the record fails: " + quote(serverMessage(err)) + "."
+		r.refusal = serverMessage(err)
+		msg = "SonarQube's validation of the record fails: " + quote(r.refusal) + "."
 		rem = validationRemedy(r.Alm)
 	case sonar.IsInsufficientPrivileges(err):
 		msg = "Could not validate the record: the token lacks Administer System."

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"sonar-preflight/internal/audit"
 	"sonar-preflight/internal/simulator"
@@ -88,8 +89,10 @@ func (a App) demoAudit(ctx context.Context, args []string, getenv func(string) s
 		env["TF_BUILD"] = "True"
 	}
 	if *format == "text" {
-		fmt.Fprintf(stdout, "Demo: a simulated SonarQube at %s with %d projects, bound to Azure DevOps organizations %s and %s.\n\n",
-			f.SonarURL, *n, simulator.FleetOrg(0), simulator.FleetOrg(1))
+		var b strings.Builder
+		writeHanging(&b, "", fmt.Sprintf("Demo: a simulated SonarQube at %s with %d projects, bound to Azure DevOps organizations %s and %s.",
+			f.SonarURL, *n, simulator.FleetOrg(0), simulator.FleetOrg(1)))
+		fmt.Fprintln(stdout, b.String())
 	}
 	code := a.audit(ctx, []string{"--format", *format, "--baseline", baseline}, func(k string) string { return env[k] }, stdout, stderr)
 	if *format == "text" {

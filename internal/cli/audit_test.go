@@ -114,7 +114,7 @@ var wantByKind = map[string]struct{ status, finding, words string }{
 	"record-gone":     {"fail", audit.FindRecordGone, "no longer exists"},
 	"bad-record-url":  {"fail", audit.FindRecordURL, "below the organization"},
 	"record-rejected": {"fail", audit.FindRecordRejected, "validation"},
-	"repo-missing":    {"fail", audit.FindRepoMissing, "does not exist"},
+	"repo-missing":    {"fail", audit.FindRepoMissing, "was not found"},
 	"repo-renamed":    {"fail", audit.FindRepoRenamed, "-renamed"},
 	"repo-disabled":   {"fail", audit.FindRepoDisabled, "disabled"},
 	"not-visible":     {"warn", audit.FindRepoNotVisible, "not visible"},

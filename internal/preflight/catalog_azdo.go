@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -258,7 +259,7 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 	if step != "" {
 		what = step
 	}
-	return describeError("Azure DevOps", org, err, what)
+	return r.describeError("Azure DevOps", org, err, what)
 }
 
 // globalPATsRetired reports whether Microsoft has stopped global PATs by
@@ -579,6 +580,12 @@ func Reconcile(rep Report, patSource string) Report {
 	case sq.Status == Pass && az.Status == Fail:
 		failed, other = IDAzdoPAT, IDSonarDevOpsPAT
 		note = "SonarQube's own check passes while " + strings.ToLower(pat[:1]) + pat[1:] + " fails: either they are different tokens, or SonarQube (older versions follow redirects and accept any 2xx answer) took a sign-in page as success. Make sure both hold the same, working PAT."
+		for _, e := range az.Evidence {
+			if e.Status == http.StatusNotFound {
+				// Not the PAT: the organization URL itself is unknown.
+				note = "SonarQube's own check passes while the organization URL this run used is unknown to Azure DevOps: SonarQube's record may name the organization under another address (older SonarQube versions follow redirects, e.g. of a renamed organization), or SonarQube (which accepts any 2xx answer) took a sign-in page as success. Compare the record's URL with this pipeline's organization."
+			}
+		}
 	default:
 		return rep
 	}

@@ -705,7 +705,7 @@ func (r *run) checkDevOpsPAT(ctx context.Context) Finding {
 		if b.Alm == "azure" {
 			note := "SonarQube's own check takes any 2xx answer from Azure DevOps as success (older versions also follow redirects), so a sign-in page may pass it"
 			if r.cfg.AzurePAT.Empty() {
-				note += "; give the azureDevOpsPat input to have sonar-preflight probe Azure DevOps itself"
+				note += "; give the same PAT in " + r.givePlace("AZURE_DEVOPS_EXT_PAT") + " to have sonar-preflight probe Azure DevOps itself"
 			} else {
 				note += "; azdo.pat probes Azure DevOps itself"
 			}
@@ -785,7 +785,7 @@ func (r *run) azurePATRemedy(ctx context.Context, b *sonar.Binding) string {
 	add("SonarQube's own path to Azure DevOps, which this pipeline's agent does not share: the SonarQube server's JVM proxy settings (http.proxyHost, https.proxyHost, http.nonProxyHosts in sonar.web.javaAdditionalOpts), its Java trust store (a private CA's certificate of an Azure DevOps Server must be imported there), an Azure DevOps conditional-access or IP policy that blocks the SonarQube server's address, and Azure DevOps outages or throttling.")
 	lines = append(lines, "Missing scope Code, Stakeholder access or a missing Contributors membership do not cause this message (the call needs none of them): they break repository import and pull-request decoration later, which the azdo.* checks probe.")
 	if r.cfg.AzurePAT.Empty() {
-		lines = append(lines, "Give the same PAT to the azureDevOpsPat input: sonar-preflight then probes Azure DevOps with it from the agent, which tells an expired PAT, a wrong URL or a sign-in page apart; if the agent succeeds where SonarQube fails, the cause is on SonarQube's side of the network.")
+		lines = append(lines, "Give the same PAT in "+r.givePlace("AZURE_DEVOPS_EXT_PAT")+": sonar-preflight then probes Azure DevOps with it from the agent, which tells an expired PAT, a wrong URL or a sign-in page apart; if the agent succeeds where SonarQube fails, the cause is on SonarQube's side of the network.")
 	}
 	lines = append(lines, "Then paste a working PAT into "+devopsPlace+" > Azure DevOps > record "+b.Key+" > Personal Access Token.")
 	return strings.Join(lines, "\n")
