@@ -136,7 +136,7 @@ func (a *Audit) bindingFindings(p *projState, out *Project) []Finding {
 	var fs []Finding
 	if rec.Alm == sonar.AlmAzure && rec.url.Status != Pass {
 		f := Finding{ID: FindRecordURL, Status: rec.url.Status,
-			Message: "Its record " + quote(rec.Key) + " has a URL of the wrong shape. " + rec.url.Problem,
+			Message: "Its record " + quote(rec.Key) + map[bool]string{false: " has", true: " may have"}[rec.url.Uncertain] + " a URL of the wrong shape. " + rec.url.Problem,
 			Remedy:  rec.Remedy}
 		fs = append(fs, f)
 	}

@@ -365,7 +365,11 @@ func (a *Audit) loadRecords(defs *sonar.Definitions) {
 		r.url = checkRecordURL(r.URL, a.version)
 		if r.url.Status != Pass {
 			r.Status = r.url.Status
-			r.Message = "Record URL " + quote(r.URL) + ". " + r.url.Problem
+			shape := "has the wrong shape"
+			if r.url.Uncertain {
+				shape = "may have the wrong shape"
+			}
+			r.Message = "The record's URL " + quote(r.URL) + " " + shape + ". " + r.url.Problem
 			r.Remedy = "In SonarQube, " + devopsPlace + " > Azure DevOps > " + r.Key + ": set the URL to the organization or collection root"
 			if r.url.Corrected != "" {
 				r.Remedy += ", " + r.url.Corrected
