@@ -387,8 +387,11 @@ func (r *run) checkPRTarget(ctx context.Context) Finding {
 		}
 		f := Finding{Status: Pass, Evidence: ev,
 			Message: fmt.Sprintf("The pull request's target branch %s has been analysed in SonarQube%s: the pull request is compared with it.", target, when)}
-		if e.PullRequests == sonar.NotSupported {
+		switch e.PullRequests {
+		case sonar.NotSupported:
 			f.Notes = append(f.Notes, "That is, if this server analyses pull requests at all: its edition says it does not, unless a plugin adds it (see sonar.edition).")
+		case sonar.SupportUnknown:
+			f.Notes = append(f.Notes, "That is, if this server analyses pull requests at all: its edition could not be read (see sonar.edition).")
 		}
 		return f
 	case hit != nil:
