@@ -13,11 +13,13 @@ import (
 )
 
 const demoHelp = `Usage: sonar-preflight demo [--scenario NAME | --list] [flags]
+       sonar-preflight demo audit [--projects N] [--fallback] [--format F]
 
 Starts a simulated SonarQube and Azure DevOps (and GitHub) on loopback and runs the real
 preflight against them. The demo exits 0 when it ran; it prints the exit code the preflight
 would have returned. Without --scenario it runs "` + simulator.DefaultScenario + `", which shows a failure and its
-remedy. Its report is text unless --format says otherwise.
+remedy. Its report is text unless --format says otherwise. 'demo audit' runs the fleet audit
+against a simulated server instead ('sonar-preflight demo audit --help').
 
 `
 
