@@ -184,7 +184,7 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 	// reported once above, for its URL and token both.
 	if strings.TrimSpace(r.HostURL) == "" && endpointMissing {
 	} else if strings.TrimSpace(r.HostURL) == "" {
-		rem := "Set SONAR_HOST_URL (or --host-url) to the server's address."
+		rem := "Set the SONAR_HOST_URL variable or --host-url to the server's address."
 		if c.Task {
 			rem = "Select the SonarQube service connection in the task's SonarQube input."
 		}
