@@ -134,7 +134,7 @@ const orgRemedy = "Name the organization the PAT belongs to, if you trust it wit
 
 func (r *run) checkAzdoPAT(ctx context.Context, a *azdoRun) Finding {
 	if r.cfg.AzurePAT.Empty() {
-		return Finding{Status: Skip, Message: "No Azure DevOps PAT given, so Azure DevOps was not probed directly. To have sonar-preflight name the exact cause of a PAT problem, give the PAT that SonarQube's record holds in " + r.givePlace("AZURE_DEVOPS_EXT_PAT") + ", from a secret variable."}
+		return Finding{Status: Skip, Message: "No Azure DevOps PAT given, so Azure DevOps was not probed directly. To have sonar-preflight name the exact cause of a PAT problem, give the PAT that SonarQube's record holds in " + r.givePlace("AZURE_DEVOPS_EXT_PAT") + r.fromSecret() + "."}
 	}
 	org, src, err := r.azdoOrg(ctx)
 	if err != nil {

@@ -159,10 +159,10 @@ func (r *run) couldNotVerify(what, permission string, err error) Finding {
 		}
 		return Finding{Status: Warn,
 			Message:  fmt.Sprintf("Could not verify %s: an analysis token cannot read DevOps settings. %s is a %s, which SonarQube refuses (403) on its DevOps Platform settings whatever its user's permissions; it is meant for running analyses.", what, whose, kind),
-			Remedy:   "Give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + ": a user token (squ_, My Account > Security > Generate Tokens, type User Token) of an account with Administer System, from a secret variable. Keep the analysis token for the analysis.",
+			Remedy:   "Give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + ": a user token (squ_, My Account > Security > Generate Tokens, type User Token) of an account with Administer System" + r.fromSecret() + ". Keep the analysis token for the analysis.",
 			Evidence: evidenceOf(err)}
 	}
-	rem := "Give the token's user the " + permission + " permission, or give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + ": a user token of an administrator, from a secret variable."
+	rem := "Give the token's user the " + permission + " permission, or give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + ": a user token of an administrator" + r.fromSecret() + "."
 	if !r.cfg.AdminToken.Empty() {
 		rem = "The admin token's user lacks " + permission + ": put a user token of an account that has it in " + r.secretPlace("SONAR_ADMIN_TOKEN") + "."
 	}

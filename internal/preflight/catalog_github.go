@@ -104,7 +104,7 @@ type githubRun struct {
 
 func (r *run) checkGitHubRepo(ctx context.Context, g *githubRun) Finding {
 	if r.cfg.GitHubToken.Empty() {
-		return Finding{Status: Skip, Message: "No GitHub token given, so GitHub was not probed. Give a token in " + r.givePlace("GITHUB_TOKEN") + ", from a secret variable, to check that the repository is visible."}
+		return Finding{Status: Skip, Message: "No GitHub token given, so GitHub was not probed. Give a token in " + r.givePlace("GITHUB_TOKEN") + r.fromSecret() + ", to check that the repository is visible."}
 	}
 	p := r.cfg.Pipeline
 	owner, name, err := github.SplitRepo(p.RepoName)

@@ -302,7 +302,7 @@ func (r *run) checkBaseURL(ctx context.Context) Finding {
 		why = fmt.Sprintf("api/system/info could not be read with %s's token (%s)", adminWho, oneLineErr(infoErr))
 		ev = append(ev, evidenceOf(infoErr)...)
 	}
-	twoWays := "Either set " + baseURLPlace + " to the address users and Azure DevOps reach SonarQube at (e.g. " + r.cfg.SonarURL + "), or, if it is set in sonar.properties or SONAR_CORE_SERVERBASEURL, give an admin token (a user token of an account with Administer System, from a secret variable) in " + r.givePlace("SONAR_ADMIN_TOKEN") + " so that the value SonarQube uses can be read."
+	twoWays := "Either set " + baseURLPlace + " to the address users and Azure DevOps reach SonarQube at (e.g. " + r.cfg.SonarURL + "), or, if it is set in sonar.properties or SONAR_CORE_SERVERBASEURL, give an admin token (a user token of an account with Administer System" + r.fromSecret() + ") in " + r.givePlace("SONAR_ADMIN_TOKEN") + " so that the value SonarQube uses can be read."
 	if !uiSet {
 		return Finding{Status: Warn, Evidence: ev,
 			Message: "Could not verify the server base URL (sonar.core.serverBaseURL): it is not set in SonarQube's UI settings, and a value from sonar.properties or the server's environment cannot be seen (" + why + "). If it is unset everywhere, pull-request decoration, quality-gate links and e-mails point nowhere.",
