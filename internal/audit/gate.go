@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"sonar-preflight/internal/httpx"
 )
 
 // Gate is an http.RoundTripper that keeps the audit polite: at most Limit
@@ -116,18 +118,10 @@ func (g *Gate) observe(hg *hostGate, h http.Header) {
 	}
 	hg.mu.Lock()
 	defer hg.mu.Unlock()
-	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
-		var d time.Duration
-		if secs, err := strconv.ParseFloat(ra, 64); err == nil && secs > 0 {
-			d = time.Duration(secs * float64(time.Second))
-		} else if at, err := http.ParseTime(ra); err == nil {
-			d = at.Sub(g.now())
-		}
-		if d > 0 {
-			till := g.now().Add(min(d, maxWait))
-			if till.After(hg.pauseTill) {
-				hg.pauseTill = till
-			}
+	if d, ok := httpx.RetryAfter(h.Get("Retry-After"), g.now); ok && d > 0 {
+		till := g.now().Add(min(d, maxWait))
+		if till.After(hg.pauseTill) {
+			hg.pauseTill = till
 		}
 	}
 	if rem := strings.TrimSpace(h.Get("X-RateLimit-Remaining")); rem != "" {

@@ -264,18 +264,5 @@ func (a *Audit) branchFindings(p *projState, repo *azdo.Repository, out *Project
 	return nil
 }
 
-func almName(alm string) string {
-	switch alm {
-	case sonar.AlmAzure:
-		return "Azure DevOps"
-	case sonar.AlmGitHub:
-		return "GitHub"
-	case sonar.AlmGitLab:
-		return "GitLab"
-	case sonar.AlmBitbucket:
-		return "Bitbucket Server"
-	case sonar.AlmBitbucketCloud:
-		return "Bitbucket Cloud"
-	}
-	return Show(alm)
-}
+// almName is sonar.AlmName, cleaned: an unknown platform is the server's text.
+func almName(alm string) string { return Show(sonar.AlmName(alm)) }

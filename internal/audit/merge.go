@@ -34,10 +34,10 @@ type shardFile struct {
 // unsharded audit of the same server, except for timings and request
 // counts. A set that is not complete and consistent is an
 // *IncompleteError, and nothing is written.
-func Merge(w io.Writer, paths []string) (Summary, Status, error) {
+func Merge(w io.Writer, paths []string) (Status, error) {
 	files, g, err := mergeCheck(paths)
 	if err != nil {
-		return Summary{}, "", err
+		return "", err
 	}
 	h := mergedHeader(files)
 	jw := NewJSONWriter(w, h)
@@ -70,7 +70,7 @@ func Merge(w io.Writer, paths []string) (Summary, Status, error) {
 	}
 	for _, c := range cursors {
 		if err := advance(c); err != nil {
-			return Summary{}, "", err
+			return "", err
 		}
 	}
 	for {
@@ -85,10 +85,10 @@ func Merge(w io.Writer, paths []string) (Summary, Status, error) {
 		}
 		p := rejudgeMonorepo(best.cur, g)
 		if err := jw.Project(p); err != nil {
-			return Summary{}, "", err
+			return "", err
 		}
 		if err := advance(best); err != nil {
-			return Summary{}, "", err
+			return "", err
 		}
 	}
 	var requests, elapsed int64
@@ -97,9 +97,9 @@ func Merge(w io.Writer, paths []string) (Summary, Status, error) {
 		elapsed = max(elapsed, f.tail.ElapsedMS)
 	}
 	if err := jw.Close(requests, time.Duration(elapsed)*time.Millisecond); err != nil {
-		return Summary{}, "", err
+		return "", err
 	}
-	return jw.Summary(), Verdict(jw.Summary(), h.Records), nil
+	return Verdict(jw.Summary(), h.Records), nil
 }
 
 // mergeCheck reads every report once: headers for consistency, bindings

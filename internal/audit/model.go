@@ -3,8 +3,10 @@
 // listings (projects, bindings, records, each organization's repositories)
 // cheapest first, asks per project only what no listing answers, judges each
 // project, and writes a report that can be split into shards and merged
-// back. It reuses the sonar and azdo clients and knows nothing of rendering
-// beyond the report's own JSON.
+// back. It reuses the sonar and azdo clients and the rules they state (the
+// record-URL shape, the main-branch rule). Its report is JSON (jsonout.go);
+// its text and Markdown summaries (digest.go) print every server text
+// through Show (package text).
 package audit
 
 import (
@@ -66,9 +68,6 @@ var findingOrder = []string{
 	FindRepoNotVisible, FindMonorepo, FindMainBranch, FindUnreadable, FindNeverAnalysed, FindStale,
 	FindNotChecked, FindNotBound,
 }
-
-// FindingIDs lists every finding id, worst first.
-func FindingIDs() []string { return slices.Clone(findingOrder) }
 
 // Finding is one thing found about a project.
 type Finding struct {

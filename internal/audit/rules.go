@@ -32,14 +32,9 @@ func checkRecordURL(raw string, v sonar.Version) urlVerdict {
 		return out
 	}
 	out.Problem, out.Corrected = c.Explain(), c.Corrected
-	out.Status, out.Uncertain = Warn, true
-	for _, p := range c.Problems {
-		if !p.Uncertain {
-			out.Uncertain = false
-		}
-		if !p.Uncertain && !(p.DependsOnRedirects && sonar.FollowsAzureRedirects(v)) {
-			out.Status = Fail
-		}
+	out.Status, out.Uncertain = Warn, !c.Certain()
+	if c.Fails(sonar.FollowsAzureRedirects(v)) {
+		out.Status = Fail
 	}
 	return out
 }

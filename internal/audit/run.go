@@ -288,7 +288,7 @@ func v2Why(bindErr, dopErr error) string {
 	switch {
 	case sonar.IsUnavailable(err):
 		return "this server has no /api/v2/dop-translation listings (SonarQube 10.x and later have them)."
-	case sonar.IsInsufficientPrivileges(err) || httpStatusOf(err) == http.StatusForbidden:
+	case sonar.IsInsufficientPrivileges(err) || httpx.StatusOf(err) == http.StatusForbidden:
 		return "the token may not use /api/v2/dop-translation (it needs Create Projects)."
 	}
 	return "the /api/v2/dop-translation listing failed: " + oneLine(err)
@@ -379,7 +379,7 @@ func (a *Audit) loadRecords(defs *sonar.Definitions) {
 	}
 }
 
-const devopsPlace = "Administration > Configuration > General Settings > DevOps Platform Integrations"
+const devopsPlace = sonar.DevOpsSettingsPlace
 
 // validateRecords asks SonarQube to validate each record once, whatever
 // the number of projects bound to it.
@@ -410,7 +410,7 @@ func (a *Audit) judgeValidation(r *recState, err error) {
 	}
 	status, msg, rem := Warn, "SonarQube's validation could not run: "+oneLine(err)+".", "Run the audit again; if it persists, open the record in SonarQube and press Check configuration."
 	switch {
-	case httpStatusOf(err) == http.StatusBadRequest:
+	case httpx.StatusOf(err) == http.StatusBadRequest:
 		status = Fail
 		r.invalid = true
 		r.refusal = serverMessage(err)
@@ -649,12 +649,9 @@ func (a *Audit) readBinding(ctx context.Context, p *projState) {
 		}
 		p.bound.dangling = true
 	default:
-		if p.bound == nil {
-			p.bindErr = err
-		}
-		if p.bound != nil {
-			p.bindErr = err // the monorepo flag stays unknown
-		}
+		// Unbound so far: the binding is unknown. Bound by the listing:
+		// only its monorepo flag stays unknown.
+		p.bindErr = err
 	}
 }
 
@@ -677,5 +674,3 @@ func (a *Audit) resolve(p *projState) (*azdo.Repository, string) {
 	}
 	return nil, "absent"
 }
-
-func httpStatusOf(err error) int { return httpx.StatusOf(err) }

@@ -51,7 +51,7 @@ func (s Shard) Validate() error {
 func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 
 // Info is the shard as the report names it.
-func (s Shard) Info() ShardInfo { return ShardInfo{Index: s.Index, Count: s.Count} }
+func (s Shard) Info() ShardInfo { return ShardInfo(s) }
 
 // Owns reports whether the project key belongs to this shard: FNV-1a of
 // the key, modulo Count.

@@ -74,42 +74,34 @@ func (e *Entitlement) classify() (Level, string) {
 	source := strings.ToLower(e.LicensingSource)
 	account := strings.ToLower(e.AccountLicenseType)
 	msdn := strings.ToLower(e.MsdnLicenseType)
-	fields := func(names ...string) string {
-		var parts []string
-		for _, n := range names {
-			switch n {
-			case "licensingSource":
-				parts = append(parts, fmt.Sprintf("licensingSource %q", e.LicensingSource))
-			case "accountLicenseType":
-				parts = append(parts, fmt.Sprintf("accountLicenseType %q", e.AccountLicenseType))
-			case "msdnLicenseType":
-				parts = append(parts, fmt.Sprintf("msdnLicenseType %q", e.MsdnLicenseType))
-			}
-		}
-		return "(" + strings.Join(parts, ", ") + ")"
-	}
+	// The fields a basis rests on, as Organization settings > Users and the
+	// REST answer name them.
+	srcF := fmt.Sprintf("licensingSource %q", e.LicensingSource)
+	accountF := fmt.Sprintf("accountLicenseType %q", e.AccountLicenseType)
+	msdnF := fmt.Sprintf("msdnLicenseType %q", e.MsdnLicenseType)
+	fields := func(fs ...string) string { return "(" + strings.Join(fs, ", ") + ")" }
 	if source == "msdn" {
 		if name, ok := visualStudioSubscriptions[msdn]; ok {
-			return LevelBasic, "a " + name + " subscription " + fields("licensingSource", "msdnLicenseType")
+			return LevelBasic, "a " + name + " subscription " + fields(srcF, msdnF)
 		}
-		return LevelUnknown, "a Visual Studio subscription of a type Microsoft does not list as including Basic " + fields("licensingSource", "msdnLicenseType")
+		return LevelUnknown, "a Visual Studio subscription of a type Microsoft does not list as including Basic " + fields(srcF, msdnF)
 	}
 	switch {
 	case account == "stakeholder":
-		return LevelStakeholder, "Stakeholder access " + fields("licensingSource", "accountLicenseType")
+		return LevelStakeholder, "Stakeholder access " + fields(srcF, accountF)
 	case codeLicenses[account] != "":
-		return LevelBasic, codeLicenses[account] + " access " + fields("licensingSource", "accountLicenseType")
+		return LevelBasic, codeLicenses[account] + " access " + fields(srcF, accountF)
 	}
 	if _, ok := visualStudioSubscriptions[msdn]; ok {
 		// A subscription named while the source is not msdn: the spec says
 		// msdnLicenseType is not in effect then, so it proves nothing
 		// either way.
-		return LevelUnknown, "no account license, and a Visual Studio subscription that is not the licensing source " + fields("licensingSource", "accountLicenseType", "msdnLicenseType")
+		return LevelUnknown, "no account license, and a Visual Studio subscription that is not the licensing source " + fields(srcF, accountF, msdnF)
 	}
 	if account != "none" {
 		// Empty, or a license type this tool does not know (the spec's
 		// enum may grow): nothing says the user lacks code access.
-		return LevelUnknown, "a license this tool cannot map to code access " + fields("licensingSource", "accountLicenseType")
+		return LevelUnknown, "a license this tool cannot map to code access " + fields(srcF, accountF)
 	}
-	return LevelNone, "no license " + fields("licensingSource", "accountLicenseType")
+	return LevelNone, "no license " + fields(srcF, accountF)
 }

@@ -205,6 +205,12 @@ func (c *Client) Entitlement(ctx context.Context, userID string) (*Entitlement, 
 // get sends one GET and returns the response only when it is a success
 // with a JSON body; anything else is an *Error.
 func (c *Client) get(ctx context.Context, rawURL string) (*httpx.Response, error) {
+	return c.getCapped(ctx, rawURL, 0)
+}
+
+// getCapped is get with a body cap of its own (0: httpx.DefaultMaxBody), for
+// listings larger than the default cap.
+func (c *Client) getCapped(ctx context.Context, rawURL string, maxBody int64) (*httpx.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, &Error{Failure: FailureOther, Err: err}
@@ -218,7 +224,7 @@ func (c *Client) get(ctx context.Context, rawURL string) (*httpx.Response, error
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 
-	resp, err := httpx.Fetch(ctx, c.hc, req, 0)
+	resp, err := httpx.Fetch(ctx, c.hc, req, maxBody)
 	if err != nil {
 		return nil, &Error{Failure: FailureOther, Err: err}
 	}

@@ -2,7 +2,6 @@ package azdo
 
 import (
 	"net/url"
-	"strings"
 )
 
 // globalProbeDestination is where the global-PAT probe goes (GlobalProbeURL).
@@ -29,21 +28,6 @@ func PATDestinations(org Org) []string {
 		}
 	}
 	return nil
-}
-
-// SameDestination reports whether a URL learned elsewhere (SonarQube's
-// record or binding) names an organization the PAT may go to: one of orgs.
-func SameDestination(raw string, orgs ...Org) (Org, bool) {
-	o, err := ParseOrgURL(raw)
-	if err != nil {
-		return Org{}, false
-	}
-	for _, allowed := range orgs {
-		if allowed.Key != "" && strings.EqualFold(o.Key, allowed.Key) {
-			return o, true
-		}
-	}
-	return o, false
 }
 
 // ServicesDestinations lists every host of Azure DevOps Services, for a PAT

@@ -108,6 +108,20 @@ func (c RecordURLCheck) Certain() bool {
 	return false
 }
 
+// Fails reports whether the URL's shape certainly breaks SonarQube's calls,
+// so that a check fails rather than warns: a problem that rests on no
+// convention (Uncertain), and that does not depend on redirects while
+// SonarQube follows them (followsRedirects: sonar.FollowsAzureRedirects of
+// the server's version). Any other problem is a warning.
+func (c RecordURLCheck) Fails(followsRedirects bool) bool {
+	for _, p := range c.Problems {
+		if !p.Uncertain && !(p.DependsOnRedirects && followsRedirects) {
+			return true
+		}
+	}
+	return false
+}
+
 // Explain joins the problems' explanations into one sentence list.
 func (c RecordURLCheck) Explain() string {
 	parts := make([]string, len(c.Problems))
@@ -326,31 +340,7 @@ func serverRoot(raw string) (Org, bool) {
 	if err != nil || len(segs) == 0 || strings.HasPrefix(segs[0], "_") {
 		return Org{}, false
 	}
-	scheme, hostPort := schemeHostPort(u)
-	escaped := make([]string, len(segs))
-	for i, s := range segs {
-		escaped[i] = url.PathEscape(s)
-	}
-	return Org{
-		Deployment: Server,
-		Name:       segs[len(segs)-1],
-		BaseURL:    scheme + "://" + hostPort + "/" + strings.Join(escaped, "/"),
-		Key:        "server:" + scheme + "://" + hostPort + "/" + strings.ToLower(strings.Join(segs, "/")),
-	}, true
-}
-
-// schemeHostPort is u's lower-case scheme and host, with the port only
-// when it is not the scheme's default, as Org keys write them.
-func schemeHostPort(u *url.URL) (string, string) {
-	scheme := strings.ToLower(u.Scheme)
-	hostPort := strings.ToLower(u.Hostname())
-	if strings.Contains(hostPort, ":") {
-		hostPort = "[" + hostPort + "]"
-	}
-	if p := u.Port(); p != "" && p != defaultPort(scheme) {
-		hostPort += ":" + p
-	}
-	return scheme, hostPort
+	return serverOrg(u, segs), true
 }
 
 // serverRestBelow returns the segments of u after the collection root k,

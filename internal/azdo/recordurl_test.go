@@ -143,6 +143,27 @@ func TestCheckRecordURL(t *testing.T) {
 	}
 }
 
+// TestRecordURLFails: the severity both sonar.devops-config and the audit
+// give a wrong shape.
+func TestRecordURLFails(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in      string
+		follows bool // SonarQube follows redirects (before 2025.1)
+		want    bool
+	}{
+		{"https://dev.azure.com/contoso", false, false},
+		{"http://dev.azure.com/contoso", false, true},               // no redirects followed: every call fails
+		{"http://dev.azure.com/contoso", true, false},               // reaches Azure DevOps through the redirect
+		{"http://dev.azure.com/contoso/Fabrikam", true, true},       // below the root whatever the redirects
+		{"https://ado.contoso.example/Main/Fabrikam", false, false}, // rests on a convention
+	} {
+		if got := CheckRecordURL(tt.in, "").Fails(tt.follows); got != tt.want {
+			t.Errorf("%s, follows redirects %v: Fails = %v, want %v", tt.in, tt.follows, got, tt.want)
+		}
+	}
+}
+
 // TestCheckRecordURLHidesCredentials: a record URL may carry a PAT in its
 // user info or query; no explanation or correction repeats it.
 func TestCheckRecordURLHidesCredentials(t *testing.T) {

@@ -262,23 +262,37 @@ func parse(raw string) (location, error) {
 	default:
 		return location{}, invalid(shown, "no collection: an Azure DevOps Server URL names its collection, e.g. https://{server}/tfs/DefaultCollection")
 	}
-	hostPort := host
-	if strings.Contains(host, ":") {
-		hostPort = "[" + host + "]"
-	}
-	if port != "" && port != defaultPort(scheme) {
-		hostPort += ":" + port
-	}
+	return location{org: serverOrg(u, coll), rest: segs[len(coll):], shown: shown}, nil
+}
+
+// serverOrg is the Azure DevOps Server collection whose path is coll
+// (decoded segments) on u's scheme, host and port.
+func serverOrg(u *url.URL, coll []string) Org {
+	scheme, hostPort := schemeHostPort(u)
 	escaped := make([]string, len(coll))
 	for i, c := range coll {
 		escaped[i] = url.PathEscape(c)
 	}
-	return location{org: Org{
+	return Org{
 		Deployment: Server,
 		Name:       coll[len(coll)-1],
 		BaseURL:    scheme + "://" + hostPort + "/" + strings.Join(escaped, "/"),
 		Key:        "server:" + scheme + "://" + hostPort + "/" + strings.ToLower(strings.Join(coll, "/")),
-	}, rest: segs[len(coll):], shown: shown}, nil
+	}
+}
+
+// schemeHostPort is u's lower-case scheme and host, with the port only
+// when it is not the scheme's default, as Org keys write them.
+func schemeHostPort(u *url.URL) (string, string) {
+	scheme := strings.ToLower(u.Scheme)
+	hostPort := strings.ToLower(u.Hostname())
+	if strings.Contains(hostPort, ":") {
+		hostPort = "[" + hostPort + "]"
+	}
+	if p := u.Port(); p != "" && p != defaultPort(scheme) {
+		hostPort += ":" + p
+	}
+	return scheme, hostPort
 }
 
 func invalid(shown, reason string) error {

@@ -124,15 +124,7 @@ type auditInputs struct {
 // resolveInputs applies the precedence flags > task inputs > variables.
 func (af *auditFlags) resolveInputs(getenv func(string) string) (auditInputs, error) {
 	in := auditInputs{concurrency: audit.DefaultConcurrency}
-	first := func(vs ...string) string {
-		for _, v := range vs {
-			if v = strings.TrimSpace(v); v != "" {
-				return v
-			}
-		}
-		return ""
-	}
-	shard := first(af.shard, getenv("INPUT_SHARD"), getenv("SONAR_PREFLIGHT_SHARD"))
+	shard := firstOf(af.shard, getenv("INPUT_SHARD"), getenv("SONAR_PREFLIGHT_SHARD"))
 	switch {
 	case shard != "":
 		sh, err := audit.ParseShard(shard)
@@ -151,14 +143,12 @@ func (af *auditFlags) resolveInputs(getenv func(string) string) (auditInputs, er
 	default:
 		in.shard = audit.Whole
 	}
-	in.jsonFile = first(af.jsonFile, getenv("INPUT_AUDITREPORT"), getenv("SONAR_PREFLIGHT_AUDIT_REPORT"))
-	in.baseline = first(af.baseline, getenv("INPUT_AUDITBASELINE"), getenv("SONAR_PREFLIGHT_AUDIT_BASELINE"))
-	for _, o := range strings.FieldsFunc(first(af.organizations, getenv("INPUT_ORGANIZATIONS"), getenv("SONAR_PREFLIGHT_ORGANIZATIONS")), func(r rune) bool {
+	in.jsonFile = firstOf(af.jsonFile, getenv("INPUT_AUDITREPORT"), getenv("SONAR_PREFLIGHT_AUDIT_REPORT"))
+	in.baseline = firstOf(af.baseline, getenv("INPUT_AUDITBASELINE"), getenv("SONAR_PREFLIGHT_AUDIT_BASELINE"))
+	in.organizations = strings.FieldsFunc(firstOf(af.organizations, getenv("INPUT_ORGANIZATIONS"), getenv("SONAR_PREFLIGHT_ORGANIZATIONS")), func(r rune) bool {
 		return r == ',' || r == '\n' || r == ' '
-	}) {
-		in.organizations = append(in.organizations, o)
-	}
-	if c := first(af.concurrency, getenv("INPUT_CONCURRENCY"), getenv("SONAR_PREFLIGHT_CONCURRENCY")); c != "" {
+	})
+	if c := firstOf(af.concurrency, getenv("INPUT_CONCURRENCY"), getenv("SONAR_PREFLIGHT_CONCURRENCY")); c != "" {
 		n, err := strconv.Atoi(c)
 		if err != nil || n < 1 || n > 64 {
 			return in, fmt.Errorf("--concurrency %q: give a number from 1 to 64", c)
@@ -196,7 +186,7 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 	if cfg.Format == "azp" {
 		pipe = azp.New(out)
 		for _, v := range reg.Values() {
-			if err := azp.New(stdout).SetSecret(v); err != nil {
+			if err := pipe.SetSecret(v); err != nil {
 				errw.printf("sonar-preflight: cannot write to stdout: %s\n", untrusted(reg, err.Error()))
 				return ExitFail
 			}
@@ -244,24 +234,18 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 
 	log := zerolog.Nop()
 	if cfg.Debug {
-		start := a.Now()
-		sink := txt.NewLogWriter(errw, reg.Redact)
-		defer sink.Close()
-		log = zerolog.New(sink).Level(zerolog.DebugLevel).Hook(zerolog.HookFunc(func(e *zerolog.Event, _ zerolog.Level, _ string) {
-			e.Int64("t_ms", a.Now().Sub(start).Milliseconds())
-		}))
+		var closeLog func() error
+		log, closeLog = a.debugLog(errw, reg)
+		defer closeLog()
 		log.Debug().Str("version", version.String()).Str("format", cfg.Format).Str("shard", in.shard.String()).
 			Int("concurrency", in.concurrency).Dur("timeout", timeout).Interface("sources", cfg.Sources).Msg("audit configuration")
 	}
-	hc, err := httpx.New(httpx.Options{
-		ProxyURL: cfg.Proxy.URL, ProxyUsername: cfg.Proxy.Username, ProxyPassword: cfg.Proxy.Password.Value(),
-		ProxyBypass: cfg.Proxy.Bypass, HTTPSProxy: cfg.Proxy.HTTPSProxy, HTTPProxy: cfg.Proxy.HTTPProxy, NoProxy: cfg.Proxy.NoProxy,
-		CAFiles: cfg.CAFiles, CAFileSources: cfg.CASources, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
-		MaxBody: azdo.MaxListingBody, // an organization's repository listing can be large
-		// Every request in flight keeps its connection for the next one.
-		MaxIdleConnsPerHost: in.concurrency,
-		Credentials:         auditCredentials(cfg, in.organizations),
-	})
+	ho := a.httpOptions(ctx, cfg, log, reg)
+	ho.MaxBody = azdo.MaxListingBody // an organization's repository listing can be large
+	// Every request in flight keeps its connection for the next one.
+	ho.MaxIdleConnsPerHost = in.concurrency
+	ho.Credentials = auditCredentials(cfg, in.organizations)
+	hc, err := httpx.New(ho)
 	if err != nil {
 		return fail(err.Error())
 	}
@@ -315,20 +299,13 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 // and to the collections --organizations names, never to another host a
 // record names.
 func auditCredentials(cfg *config.Config, organizations []string) []httpx.Credential {
-	creds := credentials(cfg)
 	patDest := azdo.ServicesDestinations()
 	for _, raw := range append([]string{cfg.Pipeline.CollectionURI}, organizations...) {
 		if org, err := azdo.ParseOrgURL(raw); raw != "" && err == nil {
 			patDest = append(patDest, azdo.PATDestinations(org)...)
 		}
 	}
-	for i := range creds {
-		if creds[i].Value == cfg.AzurePAT.Value() && creds[i].Name == "the Azure DevOps PAT" {
-			creds[i].Allowed = patDest
-			creds[i].Remedy = "An Azure DevOps Server collection is allowed when --organizations or --organization (the organizations or organization input) names it"
-		}
-	}
-	return creds
+	return credentialsWith(cfg, patDest, "An Azure DevOps Server collection is allowed when --organizations or --organization (the organizations or organization input) names it")
 }
 
 // writeAudit streams the judged projects to the JSON report (stdout, the
@@ -460,19 +437,8 @@ func auditPipelineOutput(w *azp.Writer, d *audit.Digest, tempDir string) error {
 			return err
 		}
 	}
-	if tempDir == "" {
-		if err := w.Line("The summary was not uploaded: no agent temp directory (AGENT_TEMPDIRECTORY) is set to write it to."); err != nil {
-			return err
-		}
-	} else {
-		path, err := report.WriteSummaryFile(tempDir, auditSummaryPrefix, d.Markdown())
-		if err != nil {
-			if err := w.Line("The summary was not uploaded: " + err.Error()); err != nil {
-				return err
-			}
-		} else if err := w.UploadSummary(path); err != nil {
-			return err
-		}
+	if err := report.UploadSummary(w, tempDir, auditSummaryPrefix, d.Markdown()); err != nil {
+		return err
 	}
 	if err := w.SetVariable("verdict", string(d.Verdict), azp.VarOpts{IsOutput: true}); err != nil {
 		return err
@@ -599,7 +565,7 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 		}
 	}
 	if *jsonFile == "" {
-		*jsonFile = strings.TrimSpace(firstOf(getenv("INPUT_AUDITREPORT"), getenv("SONAR_PREFLIGHT_AUDIT_REPORT")))
+		*jsonFile = firstOf(getenv("INPUT_AUDITREPORT"), getenv("SONAR_PREFLIGHT_AUDIT_REPORT"))
 	}
 	format := strings.ToLower(cf.format)
 	if format == "" || format == "auto" {
@@ -610,7 +576,7 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 	}
 	failOn := strings.ToLower(cf.failOn)
 	if failOn == "" {
-		failOn = strings.ToLower(strings.TrimSpace(firstOf(getenv("INPUT_FAILON"), getenv("SONAR_PREFLIGHT_FAIL_ON"))))
+		failOn = strings.ToLower(firstOf(getenv("INPUT_FAILON"), getenv("SONAR_PREFLIGHT_FAIL_ON")))
 	}
 	if failOn != "warning" {
 		failOn = "error"
@@ -625,7 +591,7 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	sum, verdict, err := audit.Merge(tmp, files)
+	verdict, err := audit.Merge(tmp, files)
 	var ie *audit.IncompleteError
 	if errors.As(err, &ie) {
 		fmt.Fprintf(stderr, "sonar-preflight audit merge: %v\n", err)
@@ -648,7 +614,8 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 		}
 	}
 	if format == "json" {
-		if _, err := tmp.Seek(0, io.SeekStart); err == nil {
+		_, err := tmp.Seek(0, io.SeekStart)
+		if err == nil {
 			_, err = io.Copy(stdout, tmp)
 		}
 		if err != nil {
@@ -691,7 +658,6 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 			d.Add(q)
 		}
 	}
-	_ = sum
 	d.Finish(time.Duration(tail.ElapsedMS)*time.Millisecond, tail.Requests, code)
 	cfg := &config.Config{Format: format, FailOn: failOn, Pipeline: config.Pipeline{TempDir: getenv("AGENT_TEMPDIRECTORY")}}
 	var pipe *azp.Writer
@@ -701,9 +667,11 @@ func (a App) auditMerge(_ context.Context, args []string, getenv func(string) st
 	return a.printDigest(d, cfg, pipe, stdout, stderr, code)
 }
 
+// firstOf is the first value that is not blank, trimmed: flags, then task
+// inputs, then variables.
 func firstOf(vs ...string) string {
 	for _, v := range vs {
-		if strings.TrimSpace(v) != "" {
+		if v = strings.TrimSpace(v); v != "" {
 			return v
 		}
 	}

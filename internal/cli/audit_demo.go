@@ -71,7 +71,8 @@ func (a App) demoAudit(ctx context.Context, args []string, getenv func(string) s
 		ids := f.Renamed()[k]
 		_ = w.Project(audit.Project{Key: k, Status: audit.Pass, RepositoryID: ids[0], AzureProjectID: ids[1]})
 	}
-	if err := w.Close(0, 0); err == nil {
+	err = w.Close(0, 0)
+	if err == nil {
 		err = bf.Close()
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -360,6 +361,28 @@ func TestAuditMergeIncomplete(t *testing.T) {
 		t.Errorf("no reports: exit %d, %q", code, stderr)
 	}
 }
+
+// TestAuditMergeWriteFailure: a merged report that cannot be written to
+// stdout fails the run, whatever the verdict.
+func TestAuditMergeWriteFailure(t *testing.T) {
+	t.Parallel()
+	_, env := startFleet(t, simulator.Fleet{Projects: 5})
+	file := filepath.Join(t.TempDir(), "whole.json")
+	if code, _, stderr := runAudit(t, env, "--format", "json", "--json-file", file); code != ExitOK {
+		t.Fatalf("audit: exit %d\n%s", code, stderr)
+	}
+	var stderr bytes.Buffer
+	code := App{Now: time.Now}.Run(context.Background(), []string{"audit", "merge", "--format", "json", file},
+		func(k string) string { return env[k] }, failingWriter{}, &stderr)
+	if code != ExitFail || !strings.Contains(stderr.String(), "closed pipe") {
+		t.Errorf("exit %d, stderr %q; want %d and the write error", code, stderr.String(), ExitFail)
+	}
+}
+
+// failingWriter refuses every write, as a closed pipe does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
 
 // TestAuditFormats: the text and Markdown summaries list counts and the
 // projects to fix; the pipeline format reports progress, uploads the

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -50,10 +49,6 @@ Exit codes: 0 passed (or only warnings with --fail-on error), 1 the preflight fa
 2 the command line is wrong.
 
 `
-
-func versionString() string { return version.String() }
-
-func parseTimeout(s string) (time.Duration, error) { return config.ParseTimeout(s) }
 
 func (a App) check(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
@@ -102,14 +97,9 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 
 	log := zerolog.Nop()
 	if cfg.Debug {
-		start := a.Now()
-		// The debug log's field values carry server text and URLs: each is
-		// redacted and cleaned on its way out; keys are the program's.
-		sink := txt.NewLogWriter(errs, reg.Redact)
-		defer sink.Close()
-		log = zerolog.New(sink).Level(zerolog.DebugLevel).Hook(zerolog.HookFunc(func(e *zerolog.Event, _ zerolog.Level, _ string) {
-			e.Int64("t_ms", a.Now().Sub(start).Milliseconds())
-		}))
+		var closeLog func() error
+		log, closeLog = a.debugLog(errs, reg)
+		defer closeLog()
 		log.Debug().Str("version", version.String()).Str("format", cfg.Format).Str("fail_on", cfg.FailOn).
 			Dur("timeout", cfg.Timeout).Interface("sources", cfg.Sources).Int("problems", len(cfg.Problems)).Msg("configuration")
 	}
@@ -117,13 +107,7 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 	// The deadline covers everything from here, reading CA bundles included.
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	hc, err := httpx.New(httpx.Options{
-		ProxyURL: cfg.Proxy.URL, ProxyUsername: cfg.Proxy.Username, ProxyPassword: cfg.Proxy.Password.Value(),
-		ProxyBypass: cfg.Proxy.Bypass, HTTPSProxy: cfg.Proxy.HTTPSProxy, HTTPProxy: cfg.Proxy.HTTPProxy, NoProxy: cfg.Proxy.NoProxy,
-		CAFiles: cfg.CAFiles, CAFileSources: cfg.CASources, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
-		Credentials: credentials(cfg),
-		ReadFile:    func(path string) ([]byte, error) { return safefile.Read(runCtx, path, maxCABundle) },
-	})
+	hc, err := httpx.New(a.httpOptions(runCtx, cfg, log, reg))
 	if err != nil {
 		cfg.Problems = append(cfg.Problems, clientProblem(err))
 	}
@@ -165,6 +149,33 @@ func (a App) preflight(ctx context.Context, cf commonFlags, getenv func(string) 
 // largest public bundles are under 1 MiB.
 const maxCABundle = 10 << 20
 
+// debugLog is the --debug log on w: structured events whose field values
+// carry server text and URLs, so each is redacted and cleaned on its way
+// out (keys are the program's), with t_ms counted from now. The caller
+// closes it.
+func (a App) debugLog(w io.Writer, reg *secret.Registry) (zerolog.Logger, func() error) {
+	start := a.Now()
+	sink := txt.NewLogWriter(w, reg.Redact)
+	log := zerolog.New(sink).Level(zerolog.DebugLevel).Hook(zerolog.HookFunc(func(e *zerolog.Event, _ zerolog.Level, _ string) {
+		e.Int64("t_ms", a.Now().Sub(start).Milliseconds())
+	}))
+	return log, sink.Close
+}
+
+// httpOptions are the HTTP client's settings every command takes from the
+// configuration: proxy, CA bundles (read as files named by variables are,
+// bounded and within ctx), --resolve, the debug log, redaction of answers,
+// the clock, and where each credential may go.
+func (a App) httpOptions(ctx context.Context, cfg *config.Config, log zerolog.Logger, reg *secret.Registry) httpx.Options {
+	return httpx.Options{
+		ProxyURL: cfg.Proxy.URL, ProxyUsername: cfg.Proxy.Username, ProxyPassword: cfg.Proxy.Password.Value(),
+		ProxyBypass: cfg.Proxy.Bypass, HTTPSProxy: cfg.Proxy.HTTPSProxy, HTTPProxy: cfg.Proxy.HTTPProxy, NoProxy: cfg.Proxy.NoProxy,
+		CAFiles: cfg.CAFiles, CAFileSources: cfg.CASources, Resolve: cfg.Resolve, Logger: log, Scrub: reg.Redact, Now: a.Now,
+		Credentials: credentials(cfg),
+		ReadFile:    func(path string) ([]byte, error) { return safefile.Read(ctx, path, maxCABundle) },
+	}
+}
+
 // credentials says where each credential of the run may be sent; the HTTP
 // client refuses every other destination (httpx.Credential). The rule, in
 // one place: SonarQube tokens to the SonarQube server; the Azure DevOps PAT
@@ -172,6 +183,18 @@ const maxCABundle = 10 << 20
 // Services hosts that serve them; the GitHub token to the GitHub of the
 // pipeline's repository.
 func credentials(cfg *config.Config) []httpx.Credential {
+	var patDest []string
+	for _, raw := range []string{cfg.Pipeline.CollectionURI, cfg.AzureOrg} {
+		if org, err := azdo.ParseOrgURL(raw); raw != "" && err == nil {
+			patDest = append(patDest, azdo.PATDestinations(org)...)
+		}
+	}
+	return credentialsWith(cfg, patDest, "To allow another organization, name it: --organization, the organization input or AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION")
+}
+
+// credentialsWith is the rule of credentials for the PAT destinations (and
+// the remedy that says how to allow more) of one command.
+func credentialsWith(cfg *config.Config, patDest []string, patRemedy string) []httpx.Credential {
 	var out []httpx.Credential
 	var sonarDest []string
 	if u, err := url.Parse(cfg.SonarURL); err == nil && u.Host != "" {
@@ -183,14 +206,7 @@ func credentials(cfg *config.Config) []httpx.Credential {
 	}{{"the SonarQube token", cfg.SonarToken}, {"the SonarQube admin token", cfg.AdminToken}} {
 		out = append(out, httpx.Credential{Name: t.name, Value: t.s.Value(), Allowed: sonarDest})
 	}
-	var patDest []string
-	for _, raw := range []string{cfg.Pipeline.CollectionURI, cfg.AzureOrg} {
-		if org, err := azdo.ParseOrgURL(raw); raw != "" && err == nil {
-			patDest = append(patDest, azdo.PATDestinations(org)...)
-		}
-	}
-	out = append(out, httpx.Credential{Name: "the Azure DevOps PAT", Value: cfg.AzurePAT.Value(), Allowed: patDest,
-		Remedy: "To allow another organization, name it: --organization, the organization input or AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION"})
+	out = append(out, httpx.Credential{Name: "the Azure DevOps PAT", Value: cfg.AzurePAT.Value(), Allowed: patDest, Remedy: patRemedy})
 	var ghDest []string
 	if h, err := github.RepoHost(cfg.Pipeline.RepoURI, cfg.Pipeline.RepoName); err == nil {
 		ghDest = github.TokenDestinations(h)
@@ -236,13 +252,12 @@ func (l *lineWriter) close() {
 // configuration problem naming the setting at fault. Its texts are redacted
 // and cleaned with every other finding's when the report is rendered.
 func clientProblem(err error) config.Problem {
-	redact := func(s string) string { return s }
 	var oe *httpx.OptionError
 	if !errors.As(err, &oe) {
-		return config.Problem{Field: "network settings", Message: redact(err.Error()),
+		return config.Problem{Field: "network settings", Message: err.Error(),
 			Remedy: "Check the proxy and certificate settings (AGENT_PROXYURL, HTTPS_PROXY, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, AGENT_CAINFO)."}
 	}
-	p := config.Problem{Field: "network settings", Source: config.DescribeSource(oe.Source), Message: redact(strings.TrimPrefix(oe.Error(), oe.Source+": "))}
+	p := config.Problem{Field: "network settings", Source: config.DescribeSource(oe.Source), Message: strings.TrimPrefix(oe.Error(), oe.Source+": ")}
 	switch oe.Source {
 	case "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "AGENT_CAINFO":
 		p.Remedy = "Point " + oe.Source + " at a readable regular file of PEM certificates (-----BEGIN CERTIFICATE-----) of at most 10 MiB, or unset it."

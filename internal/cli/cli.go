@@ -15,6 +15,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"sonar-preflight/internal/config"
+	"sonar-preflight/internal/version"
 )
 
 // Exit codes.
@@ -93,7 +94,7 @@ func (a App) version(_ context.Context, args []string, _ func(string) string, st
 	if done, code := parseFlags(fs, args, stdout, stderr, "Usage: sonar-preflight version\n\nPrints the version and the commit it was built from.\n\n"); done {
 		return code
 	}
-	fmt.Fprintln(stdout, "sonar-preflight", versionString())
+	fmt.Fprintln(stdout, "sonar-preflight", version.String())
 	return ExitOK
 }
 
@@ -162,7 +163,7 @@ func (c *commonFlags) validate() error {
 		return fmt.Errorf("--fail-on %q: use error or warning", c.failOn)
 	}
 	if c.timeout != "" {
-		if _, err := parseTimeout(c.timeout); err != nil {
+		if _, err := config.ParseTimeout(c.timeout); err != nil {
 			return fmt.Errorf("--timeout: %w", err)
 		}
 	}

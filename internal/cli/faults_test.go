@@ -569,17 +569,16 @@ func silentListener(t *testing.T) string {
 // Proxy-Authorization, answers CONNECT only, and dials targets through the
 // simulator's resolve map, as a corporate proxy would resolve real names.
 type connectProxy struct {
-	addr        string
-	user, pass  string
-	routes      map[string]string // "host:port" → address
-	mu          sync.Mutex
-	connects    []string // tunnels opened
-	refused     int      // CONNECTs without the right credentials
-	accepted    int      // connections accepted
-	conns       map[net.Conn]bool
-	wg          sync.WaitGroup
-	ln          net.Listener
-	closeSignal chan struct{}
+	addr       string
+	user, pass string
+	routes     map[string]string // "host:port" → address
+	mu         sync.Mutex
+	connects   []string // tunnels opened
+	refused    int      // CONNECTs without the right credentials
+	accepted   int      // connections accepted
+	conns      map[net.Conn]bool
+	wg         sync.WaitGroup
+	ln         net.Listener
 }
 
 func startConnectProxy(t *testing.T, user, pass string, resolve []string) *connectProxy {

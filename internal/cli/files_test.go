@@ -134,8 +134,9 @@ func TestURLUserInfoNotPrinted(t *testing.T) {
 		dir := t.TempDir()
 		env["AGENT_TEMPDIRECTORY"] = dir
 		_, stdout, stderr := runApp(t, now, env, "--format", format, "--debug")
-		registered, rest := map[string]bool{}, stdout
+		rest := stdout
 		if format == "azp" {
+			var registered map[string]bool
 			registered, rest = splitSetSecrets(t, stdout)
 			for _, p := range []string{collPass, repoPass} {
 				if !registered[p] {

@@ -241,7 +241,6 @@ func hostileErrorFields() []hostileField {
 type hostileRig struct {
 	sim    *simulator.Servers
 	env    map[string]string
-	mu     sync.Mutex
 	addr   map[string]string // host → simulator address
 	client *http.Client
 }

@@ -234,7 +234,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 		wait := bo.NextBackOff()
 		if resp != nil {
-			if ra, ok := retryAfter(resp.Header.Get("Retry-After"), t.o.Now); ok {
+			if ra, ok := RetryAfter(resp.Header.Get("Retry-After"), t.o.Now); ok {
 				wait = ra
 			}
 		}
@@ -409,8 +409,11 @@ func isReset(err error) bool {
 	return Classify(err) == KindReset && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-// retryAfter parses delta-seconds or an HTTP-date (RFC 9110 section 10.2.3).
-func retryAfter(v string, now func() time.Time) (time.Duration, bool) {
+// RetryAfter reads a Retry-After value: delta-seconds or an HTTP-date (RFC
+// 9110 section 10.2.3), the date counted from now (nil: no wait). ok is
+// false for anything else. It is the one reading of the header: the retries
+// here and the fleet audit's per-host pause both use it.
+func RetryAfter(v string, now func() time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false

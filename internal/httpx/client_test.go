@@ -168,9 +168,9 @@ func TestRetryAfterParse(t *testing.T) {
 		{"Wed, 21 Oct 2015 07:28:00 GMT", nil, 0, true},
 	}
 	for _, tc := range tests {
-		got, ok := retryAfter(tc.in, tc.now)
+		got, ok := RetryAfter(tc.in, tc.now)
 		if got != tc.want || ok != tc.wantOK {
-			t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.wantOK)
+			t.Errorf("RetryAfter(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.wantOK)
 		}
 	}
 }

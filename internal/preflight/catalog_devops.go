@@ -41,24 +41,11 @@ func (rs records) of(alm string) []record {
 	return out
 }
 
-const devopsPlace = "Administration > Configuration > General Settings > DevOps Platform Integrations"
+// SonarQube's names, for the messages here: the page of the records, and
+// each platform as the UI names it.
+const devopsPlace = sonar.DevOpsSettingsPlace
 
-// almName is how SonarQube's UI names each platform.
-func almName(alm string) string {
-	switch alm {
-	case "azure":
-		return "Azure DevOps"
-	case "github":
-		return "GitHub"
-	case "gitlab":
-		return "GitLab"
-	case "bitbucket":
-		return "Bitbucket Server"
-	case "bitbucketcloud":
-		return "Bitbucket Cloud"
-	}
-	return alm
-}
+var almName = sonar.AlmName
 
 // getRecords reads every record with the first endpoint the token may use:
 // list_definitions (Administer System), else list without project (Create
@@ -324,18 +311,10 @@ func (r *run) recordShape(ctx context.Context, rec record, knownRoot string) (Fi
 	if chk.OK() {
 		return Finding{}, false
 	}
-	var v sonar.Version
-	if st, err := r.getStatus(ctx); err == nil {
-		v, _ = sonar.ParseVersion(st.Version)
-	}
+	v := r.sonarVersion(ctx)
 	status := Warn
-	for _, p := range chk.Problems {
-		switch {
-		case p.Uncertain:
-		case p.DependsOnRedirects && sonar.FollowsAzureRedirects(v):
-		default:
-			status = Fail
-		}
+	if chk.Fails(sonar.FollowsAzureRedirects(v)) {
+		status = Fail
 	}
 	version := ""
 	if chk.Has(azdo.RecordURLPlainHTTP) {
@@ -772,13 +751,10 @@ func (r *run) azurePATRemedy(ctx context.Context, b *sonar.Binding) string {
 		url = "the record's URL"
 	}
 	add("The PAT expired, was revoked, was stopped by Azure DevOps because its user did not sign in for 30 days, or was made for another organization than " + url + ". Signed in as the PAT's user, User settings > Personal access tokens shows each token's status, expiry and organization.")
-	if !r.d.Now().Before(GlobalPATRetirement) {
+	if r.globalPATsRetired() {
 		add("The PAT is a global one (\"All accessible organizations\"), which Microsoft stopped on " + GlobalPATRetirement.Format("2006-01-02") + ". To tell: in User settings > Personal access tokens, its Organization column reads \"All accessible organizations\"; create a PAT scoped to the record's organization instead.")
 	}
-	var v sonar.Version
-	if st, err := r.getStatus(ctx); err == nil {
-		v, _ = sonar.ParseVersion(st.Version)
-	}
+	v := r.sonarVersion(ctx)
 	if v.Major != 0 && !sonar.FollowsAzureRedirects(v) {
 		add("A redirect on the way: SonarQube " + v.String() + " follows none, so http:// instead of https://, a renamed organization or a proxy that redirects fails the call.")
 	}

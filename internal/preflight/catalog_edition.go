@@ -30,9 +30,7 @@ func (r *run) getEdition(ctx context.Context) (editionFacts, error) {
 		var wg sync.WaitGroup
 		goSafe(&wg, func() { ef.nav, ef.navErr = r.sonar.Navigation(ctx) }, func() { ef.navErr = errPanicked })
 		goSafe(&wg, func() { ef.feats, ef.featErr = r.sonar.Features(ctx) }, func() { ef.featErr = errPanicked })
-		if st, err := r.getStatus(ctx); err == nil {
-			ef.version, _ = sonar.ParseVersion(st.Version)
-		}
+		ef.version = r.sonarVersion(ctx)
 		wg.Wait()
 		if ef.navErr != nil {
 			ef.nav = nil

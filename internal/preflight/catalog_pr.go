@@ -286,7 +286,7 @@ func (r *run) checkMainBranch(ctx context.Context) Finding {
 	switch {
 	case other == nil:
 		f.Remedy = fmt.Sprintf("%s: rename the main branch %s to %s; it keeps its history. Web API: POST %s/api/project_branches/rename with project=%s&name=%s.", place, main.Name, def, r.cfg.SonarURL, key, def)
-	case r.sonarAtLeast(ctx, 10, 2):
+	case r.sonarVersion(ctx).AtLeast(10, 2): // an unknown version reads as older
 		f.Remedy = fmt.Sprintf("SonarQube already has a branch %s (the analyses of the default branch). %s: set %s as the main branch (Web API, 10.2+: POST %s/api/project_branches/set_main with project=%s&branch=%s), then delete %s once nothing analyses it.", def, place, def, r.cfg.SonarURL, key, def, main.Name)
 	default:
 		f.Remedy = fmt.Sprintf("SonarQube already has a branch %s, and a main branch cannot be renamed to a name another branch holds (\"a branch with name %s already exists\"). %s: delete branch %s (its history goes with it), then rename the main branch %s to %s (Web API: POST %s/api/project_branches/rename with project=%s&name=%s).", def, def, place, def, main.Name, def, r.cfg.SonarURL, key, def)
@@ -328,16 +328,6 @@ func (r *run) repoDefaultBranch(ctx context.Context) (branch, from, why string) 
 		}
 	}
 	return "", "", why
-}
-
-// sonarAtLeast compares the server's version, when sonar.server read it.
-func (r *run) sonarAtLeast(ctx context.Context, major, minor int) bool {
-	st, err := r.getStatus(ctx)
-	if err != nil || st.Version == "" {
-		return false
-	}
-	v, err := sonar.ParseVersion(st.Version)
-	return err == nil && !v.Less(sonar.Version{Major: major, Minor: minor})
 }
 
 func (r *run) checkPRTarget(ctx context.Context) Finding {

@@ -80,6 +80,17 @@ func (r *run) getStatus(ctx context.Context) (*sonar.Status, error) {
 	return r.status.get(ctx, r.sonar.Status)
 }
 
+// sonarVersion is the server's version from api/system/status (sonar.server's
+// answer), zero when it is unknown.
+func (r *run) sonarVersion(ctx context.Context) sonar.Version {
+	st, err := r.getStatus(ctx)
+	if err != nil {
+		return sonar.Version{}
+	}
+	v, _ := sonar.ParseVersion(st.Version) // zero when it cannot be read
+	return v
+}
+
 func (r *run) checkServer(ctx context.Context) Finding {
 	st, err := r.getStatus(ctx)
 	if err != nil {
@@ -128,11 +139,6 @@ func statusAdvice(s, base string) (string, string) {
 		return "SonarQube is migrating its database (status DB_MIGRATION_RUNNING).", "Wait until the migration finishes and the server reports UP."
 	}
 	return fmt.Sprintf("SonarQube reports status %q instead of UP.", s), "A SonarQube administrator must check the server's logs."
-}
-
-// tokenFacts is what sonar.token learned.
-type tokenFacts struct {
-	user *sonar.CurrentUser
 }
 
 func (r *run) getCurrent(ctx context.Context) (*sonar.CurrentUser, error) {

@@ -84,7 +84,7 @@ func writeAzp(out io.Writer, v view) error {
 		}
 	}
 
-	if err := uploadSummary(w, v); err != nil {
+	if err := UploadSummary(w, v.meta.summaryDir, SummaryFilePrefix, markdown(v)); err != nil {
 		return err
 	}
 
@@ -105,15 +105,16 @@ func writeAzp(out io.Writer, v view) error {
 	return w.Complete(result, v.verdictLine())
 }
 
-// uploadSummary writes the Markdown summary into the agent's temp directory
-// and attaches it. A summary that cannot be written is reported in the log
-// and the run goes on: the verdict matters more than its presentation. Only a
-// failure to print is returned.
-func uploadSummary(w *azp.Writer, v view) error {
-	if v.meta.summaryDir == "" {
+// UploadSummary writes the Markdown summary md into the agent's temp
+// directory dir, in a new file whose name starts with prefix, and attaches
+// it to the run (check's summary and the audit's). A summary that cannot be
+// written is reported in the log and the run goes on: the verdict matters
+// more than its presentation. Only a failure to print is returned.
+func UploadSummary(w *azp.Writer, dir, prefix, md string) error {
+	if dir == "" {
 		return w.Line("The summary was not uploaded: no agent temp directory (AGENT_TEMPDIRECTORY) is set to write it to.")
 	}
-	path, err := WriteSummary(v.meta.summaryDir, markdown(v))
+	path, err := WriteSummaryFile(dir, prefix, md)
 	if err != nil {
 		return w.Line("The summary was not uploaded: " + err.Error())
 	}

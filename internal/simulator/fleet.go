@@ -2,12 +2,8 @@ package simulator
 
 import (
 	"fmt"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -142,7 +138,6 @@ type FleetServers struct {
 	servers        []*httptest.Server
 	requests       atomic.Int64
 	now            func() time.Time
-	onRequest      func(string)
 }
 
 type fleetRecord struct {
@@ -159,12 +154,7 @@ func (f *FleetServers) Requests() int64 { return f.requests.Load() }
 func (f *FleetServers) Renamed() map[string][2]string { return f.renamed }
 
 // Close stops the servers.
-func (f *FleetServers) Close() {
-	for _, s := range f.servers {
-		s.CloseClientConnections()
-		s.Close()
-	}
-}
+func (f *FleetServers) Close() { closeAll(f.servers) }
 
 // Env is the environment an audit of the fleet runs with.
 func (f *FleetServers) Env() map[string]string {
@@ -190,64 +180,30 @@ func StartFleet(fl Fleet, opts Options) (*FleetServers, error) {
 	if fl.Version == "" {
 		fl.Version = DefaultSonarVersion
 	}
-	f := &FleetServers{Fleet: fl, AdminToken: "squ_" + randHex(20), PAT: randPAT(), now: opts.Now, onRequest: opts.OnRequest}
+	f := &FleetServers{Fleet: fl, AdminToken: "squ_" + randHex(20), PAT: randPAT(), now: opts.Now}
 	if f.now == nil {
 		f.now = time.Now
 	}
 	f.generate()
 
-	ca, err := newAuthority()
+	ca, caFile, err := writeCA(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
-	f.CAFile = filepath.Join(opts.Dir, "ca.pem")
-	if err := os.WriteFile(f.CAFile, ca.certPEM, 0o644); err != nil {
-		return nil, fmt.Errorf("simulator: write CA bundle: %w", err)
-	}
-	wrap := func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			f.requests.Add(1)
-			if f.onRequest != nil {
-				f.onRequest(r.Method + " " + r.Host + r.URL.RequestURI())
-			}
-			if opts.Latency > 0 {
-				t := time.NewTimer(opts.Latency)
-				select {
-				case <-t.C:
-				case <-r.Context().Done():
-					t.Stop()
-					return
-				}
-			}
-			if opts.Intercept != nil && opts.Intercept(w, r) {
-				return
-			}
-			h.ServeHTTP(w, r)
-		})
-	}
+	f.CAFile = caFile
 	f.SonarURL = "https://" + SonarHost
-	for _, svc := range []struct {
-		hosts   []string
-		handler http.Handler
-	}{
-		{[]string{SonarHost}, &fleetSonar{f: f}},
-		{[]string{"dev.azure.com"}, &fleetAzdo{f: f}},
-	} {
-		srv := httptest.NewUnstartedServer(wrap(svc.handler))
-		cert, err := ca.leaf(svc.hosts)
-		if err != nil {
-			f.Close()
-			return nil, err
+	f.servers, f.Resolve, err = serveTLS(ca, front(opts, func(r *http.Request) {
+		f.requests.Add(1)
+		if opts.OnRequest != nil {
+			opts.OnRequest(r.Method + " " + r.Host + r.URL.RequestURI())
 		}
-		srv.TLS = tlsConfig(cert)
-		srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-		srv.StartTLS()
-		f.servers = append(f.servers, srv)
-		for _, h := range svc.hosts {
-			f.Resolve = append(f.Resolve, h+":443:"+srv.Listener.Addr().String())
-		}
+	}), []service{
+		{hosts: []string{SonarHost}, handler: &fleetSonar{f: f}},
+		{hosts: []string{"dev.azure.com"}, handler: &fleetAzdo{f: f}},
+	})
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(f.Resolve)
 	return f, nil
 }
 

@@ -97,13 +97,7 @@ func (h *fleetSonar) listDefinitions(w http.ResponseWriter) {
 			github = append(github, almDefinition{Key: rec.key, URL: rec.url, AppID: "12345", ClientID: "Iv1.0123456789abcdef"})
 		}
 	}
-	writeJSON(w, http.StatusOK, struct {
-		GitHub         []almDefinition `json:"github"`
-		Azure          []almDefinition `json:"azure"`
-		Bitbucket      []almDefinition `json:"bitbucket"`
-		GitLab         []almDefinition `json:"gitlab"`
-		BitbucketCloud []almDefinition `json:"bitbucketcloud"`
-	}{github, azure, []almDefinition{}, []almDefinition{}, []almDefinition{}})
+	writeDefinitions(w, github, azure)
 }
 
 // validate: almsettings/ws/ValidateAction, 204 or the validator's 400.

@@ -14,6 +14,7 @@ package simulator
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -161,23 +162,73 @@ func Start(sc Scenario, opts Options) (*Servers, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	ca, err := newAuthority()
+	ca, caFile, err := writeCA(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
-	s.CAFile = filepath.Join(opts.Dir, "ca.pem")
-	if err := os.WriteFile(s.CAFile, ca.certPEM, 0o644); err != nil {
-		return nil, fmt.Errorf("simulator: write CA bundle: %w", err)
-	}
+	s.CAFile = caFile
 	if s.SourcesDir, err = writeCheckout(opts.Dir, sc.Checkout); err != nil {
 		return nil, err
 	}
-	wrap := func(h http.Handler) http.Handler {
+
+	// SonarQube is reached by name too, over TLS, as users reach theirs.
+	s.SonarURL = "https://" + SonarHost + strings.TrimRight(sc.Sonar.ContextPath, "/")
+	sonarSvc := service{hosts: []string{SonarHost}, handler: newSonarHandler(sc.Sonar, s)}
+	switch opts.SonarCert {
+	case "expired":
+		sonarSvc.cert = func() (tls.Certificate, error) {
+			return ca.issue(sonarSvc.hosts, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
+		}
+	case "wrong-host":
+		sonarSvc.cert = func() (tls.Certificate, error) {
+			return ca.issue([]string{"other.contoso.example"}, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
+		}
+	}
+	s.servers, s.Resolve, err = serveTLS(ca, front(opts, func(r *http.Request) {
+		line := s.log.add(r)
+		if opts.OnRequest != nil {
+			opts.OnRequest(line)
+		}
+	}), []service{
+		sonarSvc,
+		{hosts: azdoHosts(sc.Azdo), handler: newAzdoHandler(sc.Azdo, s)},
+		{hosts: githubHosts(sc.GitHub), handler: newGitHubHandler(sc.GitHub, s)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// service is one simulated service: the host names it answers for, its
+// handler, and, for TLS fault tests, a certificate other than a valid one.
+type service struct {
+	hosts   []string
+	handler http.Handler
+	cert    func() (tls.Certificate, error) // nil: valid for hosts
+}
+
+// writeCA makes the run's CA and writes its certificate to dir/ca.pem, the
+// bundle clients are given.
+func writeCA(dir string) (*authority, string, error) {
+	ca, err := newAuthority()
+	if err != nil {
+		return nil, "", err
+	}
+	file := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(file, ca.certPEM, 0o644); err != nil {
+		return nil, "", fmt.Errorf("simulator: write CA bundle: %w", err)
+	}
+	return ca, file, nil
+}
+
+// front is what every simulated service does before it answers: it reports
+// the request to seen, waits opts.Latency, and lets opts.Intercept answer
+// first.
+func front(opts Options, seen func(*http.Request)) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			line := s.log.add(r)
-			if opts.OnRequest != nil {
-				opts.OnRequest(line)
-			}
+			seen(r)
 			if opts.Latency > 0 {
 				t := time.NewTimer(opts.Latency)
 				select {
@@ -193,57 +244,53 @@ func Start(sc Scenario, opts Options) (*Servers, error) {
 			h.ServeHTTP(w, r)
 		})
 	}
+}
 
-	// SonarQube is reached by name too, over TLS, as users reach theirs.
-	s.SonarURL = "https://" + SonarHost + strings.TrimRight(sc.Sonar.ContextPath, "/")
-
-	for _, svc := range []struct {
-		hosts   []string
-		handler http.Handler
-	}{
-		{[]string{SonarHost}, newSonarHandler(sc.Sonar, s)},
-		{azdoHosts(sc.Azdo), newAzdoHandler(sc.Azdo, s)},
-		{githubHosts(sc.GitHub), newGitHubHandler(sc.GitHub, s)},
-	} {
+// serveTLS starts each service that has hosts on a loopback TLS port of its
+// own, with a certificate from ca, and returns the servers and the sorted
+// "host:443:addr" entries that route each host name there. On an error it
+// closes the servers it started.
+func serveTLS(ca *authority, wrap func(http.Handler) http.Handler, svcs []service) ([]*httptest.Server, []string, error) {
+	var servers []*httptest.Server
+	var resolve []string
+	for _, svc := range svcs {
 		if len(svc.hosts) == 0 {
 			continue
 		}
-		srv := httptest.NewUnstartedServer(wrap(svc.handler))
-		cert, err := ca.leaf(svc.hosts)
-		if svc.hosts[0] == SonarHost && err == nil {
-			switch opts.SonarCert {
-			case "expired":
-				cert, err = ca.issue(svc.hosts, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
-			case "wrong-host":
-				cert, err = ca.issue([]string{"other.contoso.example"}, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
-			}
+		issue := svc.cert
+		if issue == nil {
+			issue = func() (tls.Certificate, error) { return ca.leaf(svc.hosts) }
 		}
+		cert, err := issue()
 		if err != nil {
-			s.Close()
-			return nil, err
+			closeAll(servers)
+			return nil, nil, err
 		}
+		srv := httptest.NewUnstartedServer(wrap(svc.handler))
 		srv.TLS = tlsConfig(cert)
 		// Clients that are cut off mid-handshake (timeouts, fault tests, the
 		// end of a demo) are expected here; keep them out of the output.
 		srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 		srv.StartTLS()
-		s.servers = append(s.servers, srv)
+		servers = append(servers, srv)
 		addr := srv.Listener.Addr().String()
 		for _, h := range svc.hosts {
-			s.Resolve = append(s.Resolve, h+":443:"+addr)
+			resolve = append(resolve, h+":443:"+addr)
 		}
 	}
-	sort.Strings(s.Resolve)
-	return s, nil
+	sort.Strings(resolve)
+	return servers, resolve, nil
 }
 
-// Close stops every server.
-func (s *Servers) Close() {
-	for _, srv := range s.servers {
+func closeAll(servers []*httptest.Server) {
+	for _, srv := range servers {
 		srv.CloseClientConnections()
 		srv.Close()
 	}
 }
+
+// Close stops every server.
+func (s *Servers) Close() { closeAll(s.servers) }
 
 // Env returns the complete environment a preflight run sees in this
 // scenario: the default pipeline variables, the scenario's overrides, and

@@ -482,7 +482,13 @@ func (h *sonarSim) listDefinitions(w http.ResponseWriter, _ *http.Request, user 
 	for _, rec := range h.cfg.GitHubRecords {
 		github = append(github, almDefinition{Key: rec.Key, URL: rec.URL, AppID: rec.AppID, ClientID: rec.ClientID})
 	}
-	// Field order as SonarQube writes it; every array, even empty.
+	writeDefinitions(w, github, azure)
+}
+
+// writeDefinitions writes api/alm_settings/list_definitions's answer
+// (ListDefinitionsAction): field order as SonarQube writes it; every
+// array, even empty.
+func writeDefinitions(w http.ResponseWriter, github, azure []almDefinition) {
 	writeJSON(w, http.StatusOK, struct {
 		GitHub         []almDefinition `json:"github"`
 		Azure          []almDefinition `json:"azure"`

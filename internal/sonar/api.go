@@ -26,6 +26,28 @@ const (
 	AlmBitbucketCloud = "bitbucketcloud"
 )
 
+// AlmName is how SonarQube's UI names a DevOps Platform (AlmAzure...); an
+// unknown name is returned as it is.
+func AlmName(alm string) string {
+	switch alm {
+	case AlmAzure:
+		return "Azure DevOps"
+	case AlmGitHub:
+		return "GitHub"
+	case AlmGitLab:
+		return "GitLab"
+	case AlmBitbucket:
+		return "Bitbucket Server"
+	case AlmBitbucketCloud:
+		return "Bitbucket Cloud"
+	}
+	return alm
+}
+
+// DevOpsSettingsPlace is where SonarQube's UI keeps the DevOps Platform
+// configuration records.
+const DevOpsSettingsPlace = "Administration > Configuration > General Settings > DevOps Platform Integrations"
+
 // Global permission keys in api/users/current.
 const (
 	PermAdmin        = "admin"        // Administer System

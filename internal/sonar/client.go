@@ -132,11 +132,17 @@ func (c *Client) getOK(ctx context.Context, path string, q url.Values, accept st
 
 // getJSON fetches path and decodes its JSON answer with decode.
 func getJSON[T any](ctx context.Context, c *Client, path string, q url.Values, decode func([]byte) (T, error)) (T, error) {
-	var zero T
 	resp, err := c.getOK(ctx, path, q, "application/json")
 	if err != nil {
+		var zero T
 		return zero, err
 	}
+	return decodeJSON(c, resp, decode)
+}
+
+// decodeJSON decodes a successful answer that must be JSON.
+func decodeJSON[T any](c *Client, resp *httpx.Response, decode func([]byte) (T, error)) (T, error) {
+	var zero T
 	if err := expectJSON(resp); err != nil {
 		return zero, c.scrub(err)
 	}

@@ -226,14 +226,7 @@ func getV2[T any](ctx context.Context, c *Client, path string, q url.Values, dec
 		}
 		return zero, c.scrub(resp.Err(msg))
 	}
-	if err := expectJSON(resp); err != nil {
-		return zero, c.scrub(err)
-	}
-	v, err := decode(resp.Body)
-	if err != nil {
-		return zero, c.scrub(decodeError(resp, err.Error(), err))
-	}
-	return v, nil
+	return decodeJSON(c, resp, decode)
 }
 
 // IsUnavailable reports a 404 for a whole API: a server that predates it

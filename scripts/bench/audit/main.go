@@ -53,15 +53,15 @@ func main() {
 }
 
 type row struct {
-	path                string
-	projects            int
-	branches            bool
-	requests, repeated  int64
-	perProject          int64 // get_binding and project_branches/list
-	wall, bound, cpu    time.Duration
-	peakMB              float64
-	ratio               float64
-	verdict, projectsIn string
+	path               string
+	projects           int
+	branches           bool
+	requests, repeated int64
+	perProject         int64 // get_binding and project_branches/list
+	wall, bound, cpu   time.Duration
+	peakMB             float64
+	ratio              float64
+	verdict            string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
