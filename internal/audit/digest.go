@@ -147,7 +147,7 @@ var findingTitles = map[string]string{
 	FindMainBranch:     "main branch is not the default branch",
 	FindUnreadable:     "could not be read",
 	FindNeverAnalysed:  "never analysed",
-	FindStale:          "not analysed for 90 days or more",
+	FindStale:          "not analysed for a long time (--stale-days, 90 by default)",
 	FindNotChecked:     "repository not checked",
 	FindNotBound:       "not bound",
 }
@@ -171,7 +171,7 @@ func (d *Digest) Text() string {
 				wrap(&b, Show(r.Message), "        ")
 			}
 			if r.Status != Pass && r.Remedy != "" {
-				wrap(&b, "→ "+Show(r.Remedy), "        ")
+				wrapHanging(&b, "→ "+Show(r.Remedy), "        ", "          ")
 			}
 		}
 	}
@@ -191,7 +191,7 @@ func (d *Digest) Text() string {
 				}
 				wrap(&b, Show(f.ID)+": "+Show(f.Message), "        ")
 				if f.Remedy != "" {
-					wrap(&b, "→ "+Show(f.Remedy), "          ")
+					wrapHanging(&b, "→ "+Show(f.Remedy), "          ", "            ")
 				}
 			}
 		}
@@ -336,13 +336,17 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // wrap writes s in lines of at most 100 columns, each after indent.
-func wrap(b *strings.Builder, s, indent string) {
+func wrap(b *strings.Builder, s, indent string) { wrapHanging(b, s, indent, indent) }
+
+// wrapHanging wraps s to 100 columns, its first line after first, the
+// others after rest: "→ remedy" lines continue under the remedy's text.
+func wrapHanging(b *strings.Builder, s, first, rest string) {
 	const width = 100
-	line := indent
+	line := first
 	for _, w := range strings.Fields(s) {
 		if len([]rune(line))+1+len([]rune(w)) > width && strings.TrimSpace(line) != "" {
 			b.WriteString(strings.TrimRight(line, " ") + "\n")
-			line = indent
+			line = rest
 		}
 		if strings.TrimSpace(line) != "" {
 			line += " "

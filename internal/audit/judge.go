@@ -136,14 +136,14 @@ func (a *Audit) bindingFindings(p *projState, out *Project) []Finding {
 	var fs []Finding
 	if rec.Alm == sonar.AlmAzure && rec.url.Status != Pass {
 		f := Finding{ID: FindRecordURL, Status: rec.url.Status,
-			Message: "Its record " + quote(rec.Key) + " has a URL of the wrong shape. " + rec.url.Problem,
+			Message: "Its record " + quote(rec.Key) + map[bool]string{false: " has", true: " may have"}[rec.url.Uncertain] + " a URL of the wrong shape. " + rec.url.Problem,
 			Remedy:  rec.Remedy}
 		fs = append(fs, f)
 	}
 	if rec.invalid {
 		fs = append(fs, Finding{ID: FindRecordRejected, Status: Fail,
-			Message: "SonarQube's validation of its record " + quote(rec.Key) + " fails: no pull request of this project can be decorated.",
-			Remedy:  "See record " + quote(rec.Key) + " in the report's records: " + validationRemedy(rec.Alm)})
+			Message: "SonarQube's validation of its record " + quote(rec.Key) + " fails (" + quote(rec.refusal) + "): no pull request of this project can be decorated.",
+			Remedy:  "Fix record " + quote(rec.Key) + ": " + validationRemedy(rec.Alm)})
 	}
 	if b.Alm != sonar.AlmAzure {
 		fs = append(fs, Finding{ID: FindNotChecked, Status: Note,
@@ -187,7 +187,7 @@ func (a *Audit) repoFindings(p *projState, rec *recState, out *Project) []Findin
 	}
 	if _, visible := st.projects[lower(b.Slug)]; visible {
 		return []Finding{{ID: FindRepoMissing, Status: Fail,
-			Message: fmt.Sprintf("%s does not exist: Azure DevOps project %s has no repository of that name that the PAT can see (deleted, or renamed; an audit given a previous report as --baseline tells renames apart).", where, quote(b.Slug)),
+			Message: fmt.Sprintf("%s was not found: the PAT sees no repository of that name in that project (deleted, or renamed; an audit given a previous report as --baseline tells renames apart).", where),
 			Remedy:  "Bind the project to the repository it analyses now (project > Project Settings > DevOps Platform Integration), or delete the SonarQube project if the repository is gone. If the repository exists but is hidden by repository permissions, give the audit's PAT user Read on it."}}
 	}
 	return []Finding{{ID: FindRepoNotVisible, Status: Warn,
@@ -197,7 +197,7 @@ func (a *Audit) repoFindings(p *projState, rec *recState, out *Project) []Findin
 
 func missingOrgHint(rec *recState) string {
 	if strings.TrimSpace(rec.URL) == "" {
-		return " (it has no URL: name the organization with --organizations)"
+		return " (it has no URL: name its organization with --organization or --organizations, task input organization or organizations, and no other)"
 	}
 	return ""
 }

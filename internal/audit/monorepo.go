@@ -137,13 +137,29 @@ func MonorepoFinding(self string, b Binding, members []member, complete bool) *F
 	remedy := "Either bind only one SonarQube project to " + repo + ", or turn on the monorepo setting of every project bound to it (project > Project Settings > DevOps Platform Integration; the monorepo feature needs Enterprise Edition or above)."
 	switch {
 	case len(lacking) > 0:
-		verb := "lack"
-		if len(lacking) == 1 {
-			verb = "lacks"
+		var lackOthers []string
+		selfLacks := false
+		for _, k := range lacking {
+			if k == self {
+				selfLacks = true
+			} else {
+				lackOthers = append(lackOthers, k)
+			}
+		}
+		var who string
+		switch {
+		case selfLacks && len(lackOthers) == 0:
+			who = "This project lacks"
+		case selfLacks:
+			who = "This project and " + names(lackOthers) + " lack"
+		case len(lackOthers) == 1:
+			who = names(lackOthers) + " lacks"
+		default:
+			who = names(lackOthers) + " lack"
 		}
 		return &Finding{ID: FindMonorepo, Status: Warn,
-			Message: fmt.Sprintf("%d SonarQube projects are bound to %s, and %s %s the monorepo setting: their pull-request decorations overwrite each other. The others: %s.",
-				len(members), repo, names(lacking), verb, names(others)),
+			Message: fmt.Sprintf("%d SonarQube projects are bound to %s: this one and %s. %s the monorepo setting, so their pull-request decorations overwrite each other.",
+				len(members), repo, names(others), who),
 			Remedy: remedy}
 	case len(unknown) > 0:
 		msg := fmt.Sprintf("%d SonarQube projects are bound to %s (the others: %s); whether all are marked monorepo could not be read for %s.", len(members), repo, names(others), names(unknown))

@@ -15,6 +15,9 @@ type urlVerdict struct {
 	Corrected string // the URL the record should hold, when derivable
 	Org       azdo.Org
 	OrgKnown  bool
+	// Uncertain: every problem rests on a convention a working Azure
+	// DevOps Server setup may break, so the URL only may be wrong.
+	Uncertain bool
 }
 
 // checkRecordURL applies the shared record-URL shape rule
@@ -29,7 +32,7 @@ func checkRecordURL(raw string, v sonar.Version) urlVerdict {
 		return out
 	}
 	out.Problem, out.Corrected = c.Explain(), c.Corrected
-	out.Status = Warn
+	out.Status, out.Uncertain = Warn, !c.Certain()
 	if c.Fails(sonar.FollowsAzureRedirects(v)) {
 		out.Status = Fail
 	}

@@ -93,7 +93,8 @@ type Audit struct {
 type recState struct {
 	Record
 	url     urlVerdict
-	invalid bool // SonarQube's validation refuses the record
+	invalid bool   // SonarQube's validation refuses the record
+	refusal string // and the server's words for it
 }
 
 type orgState struct {
@@ -374,7 +375,11 @@ func (a *Audit) loadRecords(defs *sonar.Definitions) {
 		r.url = checkRecordURL(r.URL, a.version)
 		if r.url.Status != Pass {
 			r.Status = r.url.Status
-			r.Message = "Record URL " + quote(r.URL) + ". " + r.url.Problem
+			shape := "has the wrong shape"
+			if r.url.Uncertain {
+				shape = "may have the wrong shape"
+			}
+			r.Message = "The record's URL " + quote(r.URL) + " " + shape + ". " + r.url.Problem
 			r.Remedy = "In SonarQube, " + devopsPlace + " > Azure DevOps > " + r.Key + ": set the URL to the organization or collection root"
 			if r.url.Corrected != "" {
 				r.Remedy += ", " + r.url.Corrected
@@ -418,7 +423,8 @@ func (a *Audit) judgeValidation(r *recState, err error) {
 	case httpx.StatusOf(err) == http.StatusBadRequest:
 		status = Fail
 		r.invalid = true
-		msg = "SonarQube's validation of the record fails: " + quote(serverMessage(err)) + "."
+		r.refusal = serverMessage(err)
+		msg = "SonarQube's validation of the record fails: " + quote(r.refusal) + "."
 		rem = validationRemedy(r.Alm)
 	case sonar.IsInsufficientPrivileges(err):
 		msg = "Could not validate the record: the token lacks Administer System."
@@ -503,7 +509,7 @@ func (a *Audit) listOrganizations(ctx context.Context, wg *sync.WaitGroup) {
 			continue
 		case isNamed:
 		case st.org.Deployment == azdo.Server:
-			st.skipped = "the PAT is sent to an Azure DevOps Server collection only when --organizations names it"
+			st.skipped = "the PAT is sent to an Azure DevOps Server collection only when --organizations or --organization (task input organizations or organization) names it"
 			continue
 		case !o.TrustRecordOrganizations:
 			st.skipped = "the PAT is sent only to organizations named for the audit, and " + Show(st.org.BaseURL) +

@@ -31,10 +31,10 @@ func PATDestinations(org Org) []string {
 }
 
 // ServicesDestinations lists every host of Azure DevOps Services, for a PAT
-// that may go to any Services organization (the fleet audit lists the
-// organizations SonarQube's records name: Microsoft's hosts, whichever
-// organization the record says): dev.azure.com, the legacy
-// {org}.visualstudio.com hosts, vssps and vsaex.
+// that may go to any Services organization (the fleet audit with
+// --trust-record-organizations, where the user lets SonarQube's records
+// name them): dev.azure.com, the legacy {org}.visualstudio.com hosts, vssps
+// and vsaex.
 func ServicesDestinations() []string {
 	return []string{"https://" + servicesHost, "https://*" + legacySuffix, "https://vssps." + servicesHost, "https://vsaex." + servicesHost}
 }

@@ -41,12 +41,15 @@ organization's repositories) and asks per project only what no listing answers.
 
 Configuration as for check, without a project key: SonarQube URL and a token of a user
 with Administer System (SONAR_TOKEN, or SONAR_ADMIN_TOKEN when set; the service
-connection in a task); optional Azure DevOps PAT (AZURE_DEVOPS_EXT_PAT), sent only to the
-organizations named for the audit: --organizations, the pipeline's own
-(SYSTEM_TEAMFOUNDATIONCOLLECTIONURI) and the organization setting. An organization that
-only SonarQube's records name is not contacted (the report says which) unless
---trust-record-organizations lets the PAT go to every Azure DevOps Services organization
-the records name. Task inputs: auditReport, requireBinding, organizations.
+connection and the adminToken input in a task); optional Azure DevOps PAT
+(AZURE_DEVOPS_EXT_PAT, input azureDevOpsPat), sent only to the organizations named for
+the audit: those named with --organizations or --organization (inputs organizations and
+organization, variables SONAR_PREFLIGHT_ORGANIZATIONS and
+AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION), which are listed too, and the pipeline's own
+(SYSTEM_TEAMFOUNDATIONCOLLECTIONURI). An organization that only SonarQube's records name
+is not contacted (the report says which) unless --trust-record-organizations lets the
+PAT go to every Azure DevOps Services organization the records name. Other task inputs:
+auditReport, auditBaseline, requireBinding, auditTimeout, failOn.
 
 Sharding: --shard K/N audits the projects whose key hashes to K of N (1-based); inside a
 job with 'parallel: N' it defaults to SYSTEM_JOBPOSITIONINPHASE/SYSTEM_TOTALJOBSINPHASE.
@@ -56,7 +59,6 @@ N, every K once; else exit 2 naming what is missing) and prints the merged repor
 Exit codes: 0 passed (or warnings with --fail-on error), 1 the audit found failures or
 could not run, 2 command line wrong or shard set incomplete.
 
-Flags:
 `
 
 // auditFlags are audit's own flags.
@@ -78,28 +80,35 @@ func (a App) audit(ctx context.Context, args []string, getenv func(string) strin
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	var af auditFlags
 	af.register(fs, false)
-	fs.StringVar(&af.hostURL, "host-url", "", "SonarQube URL (overrides the service connection and SONAR_HOST_URL)")
-	fs.StringVar(&af.resolve, "resolve", "", "host:port:address[,...] to connect to instead of DNS, like curl --resolve")
-	fs.StringVar(&af.shard, "shard", "", "audit shard K of N (1-based), e.g. 2/4; default from SYSTEM_JOBPOSITIONINPHASE/SYSTEM_TOTALJOBSINPHASE, else 1/1")
-	fs.StringVar(&af.jsonFile, "json-file", "", "also write the JSON report to this file, whatever --format says (task input auditReport)")
-	fs.StringVar(&af.organizations, "organizations", "", "comma-separated Azure DevOps organization or collection URLs to audit: the PAT goes to these, the pipeline's own and the organization setting, never to one only SonarQube's records name (task input organizations)")
-	fs.StringVar(&af.baseline, "baseline", "", "a previous audit's JSON report: its repository ids tell renamed repositories from deleted ones")
-	fs.StringVar(&af.concurrency, "concurrency", "", fmt.Sprintf("requests in flight per host (default %d)", audit.DefaultConcurrency))
+	// The audit's own words for the shared flags: its deadline is longer,
+	// and its summaries are not coloured.
+	fs.Lookup("timeout").Usage = "overall `deadline`, e.g. 30m or 1800, at most 1h (default 30m; task input auditTimeout)"
+	fs.Lookup("color").Usage = "`colour` as for check (auto, always or never): accepted, though the audit's summaries have none"
+	fs.StringVar(&af.hostURL, "host-url", "", "SonarQube `URL` (overrides the service connection and SONAR_HOST_URL)")
+	fs.StringVar(&af.resolve, "resolve", "", "host:port:address `list` (comma-separated) to connect to instead of using DNS, like curl --resolve")
+	fs.StringVar(&af.shard, "shard", "", "audit shard `K/N` (1-based), e.g. 2/4; default from SYSTEM_JOBPOSITIONINPHASE/SYSTEM_TOTALJOBSINPHASE, else 1/1")
+	fs.StringVar(&af.jsonFile, "json-file", "", "also write the JSON report to this `path`, whatever --format says (task input auditReport)")
+	fs.StringVar(&af.organizations, "organizations", "", "Azure DevOps organization or collection `URLs` (comma-separated) to audit: the PAT goes to these, the pipeline's own and --organization, never to one only SonarQube's records name (task input organizations)")
+	// The single organization check reads (flag, organization input,
+	// AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION) counts here as one more.
+	orgHelp := "one more Azure DevOps organization or collection `URL` to list, as --organizations (overrides the organization input and AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION)"
+	fs.StringVar(&af.organization, "organization", "", orgHelp)
+	fs.StringVar(&af.organization, "org", "", "short for --organization `URL`")
+	fs.StringVar(&af.baseline, "baseline", "", "a previous audit's JSON report at `path`: its repository ids tell renamed repositories from deleted ones (task input auditBaseline)")
+	fs.StringVar(&af.concurrency, "concurrency", "", fmt.Sprintf("at most `n` requests in flight per host, 1 to 64 (default %d; SONAR_PREFLIGHT_CONCURRENCY)", audit.DefaultConcurrency))
 	fs.BoolVar(&af.requireBinding, "require-binding", false, "an unbound project fails instead of being skipped (task input requireBinding)")
 	fs.BoolVar(&af.trustRecordOrgs, "trust-record-organizations", false, "also send the Azure DevOps PAT to every Azure DevOps Services organization SonarQube's records name, not only to those named for the audit (SONAR_PREFLIGHT_TRUST_RECORD_ORGANIZATIONS=true)")
-	fs.BoolVar(&af.branches, "branches", true, "compare each bound project's main branch with its repository's default branch (one request per such project)")
-	fs.IntVar(&af.staleDays, "stale-days", 90, "days without analysis that earn a note")
+	fs.BoolVar(&af.branches, "branches", true, "compare each bound project's main branch with its repository's default branch (one request per such project); --branches=false skips it")
+	fs.IntVar(&af.staleDays, "stale-days", 90, "`days` without analysis that earn a note")
 	if done, code := parseFlags(fs, args, stdout, stderr, auditHelp); done {
 		return code
 	}
 	if err := af.validate(); err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight: %s\n", errText(nil, err.Error()))
-		return ExitUsage
+		return usageError(stderr, "audit", err.Error())
 	}
 	opts, err := af.resolveInputs(getenv)
 	if err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight audit: %s\n", errText(nil, err.Error()))
-		return ExitUsage
+		return usageError(stderr, "audit", err.Error())
 	}
 	return a.runAudit(ctx, af, opts, getenv, stdout, stderr)
 }
@@ -163,8 +172,13 @@ func (af *auditFlags) resolveInputs(getenv func(string) string) (auditInputs, er
 func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv func(string) string, stdout, stderr io.Writer) int {
 	cfg := config.Load(ctx, getenv, config.Flags{
 		HostURL: af.hostURL, FailOn: af.failOn, Timeout: af.timeout, Format: af.format, Resolve: af.resolve,
-		Debug: af.debug, NoProject: true,
+		Debug: af.debug, NoProject: true, Organization: af.organization,
 	})
+	// The one organization check takes (--organization, its input, az
+	// devops' variable) is listed as the organizations are.
+	if cfg.AzureOrg != "" {
+		in.organizations = append(in.organizations, cfg.AzureOrg)
+	}
 	reg := &secret.Registry{}
 	reg.Add(cfg.Secrets()...)
 	// As in check: output is built from parts. Server text is redacted as it
@@ -307,7 +321,7 @@ func auditCredentials(cfg *config.Config, in auditInputs) []httpx.Credential {
 			patDest = append(patDest, azdo.PATDestinations(org)...)
 		}
 	}
-	return credentialsWith(cfg, patDest, "Name the organization with --organizations (the organizations input), or pass --trust-record-organizations for the Azure DevOps Services organizations SonarQube's records name")
+	return credentialsWith(cfg, patDest, "Name the organization with --organizations or --organization (the organizations or organization input), or pass --trust-record-organizations for the Azure DevOps Services organizations SonarQube's records name")
 }
 
 // writeAudit streams the judged projects to the JSON report (stdout, the
@@ -513,42 +527,41 @@ func (p *progress) done() {
 
 const auditMergeHelp = `Usage: sonar-preflight audit merge [--format F] [--fail-on V] [--json-file PATH] REPORT.json...
 
-In a task (command merge) the reports are the files matching the auditReports input (glob
-patterns, one a line) and the merged report goes to the auditReport input.
-
 Merges the JSON reports of a sharded audit (one per shard, in any order) into the report
 an unsharded audit would have written: it checks that they form one complete audit (same
 server, same shard count, every shard once, each project in its own shard), applies the
 monorepo rule across all shards, and prints the merged report in the chosen format
 (default json; the pipeline format publishes the summary and fails the step on the
-verdict). Exit codes: 0 passed, 1 failures found, 2 command line wrong or set incomplete.
+verdict).
 
-Flags:
+In a task (command merge) the reports are the files matching the auditReports input (glob
+patterns, one a line) and the merged report goes to the auditReport input.
+
+Exit codes: 0 passed (or warnings with --fail-on error), 1 failures found, 2 command line
+wrong or shard set incomplete.
+
 `
 
 func (a App) auditMerge(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("audit merge", flag.ContinueOnError)
 	var cf commonFlags
-	fs.StringVar(&cf.format, "format", "", "output format: auto, azp, text, json or markdown (default json; azp when TF_BUILD=True)")
-	fs.StringVar(&cf.failOn, "fail-on", "", "verdict that fails the run: error (default) or warning")
-	fs.StringVar(&cf.color, "color", "auto", "unused; accepted for symmetry")
-	jsonFile := fs.String("json-file", "", "also write the merged JSON report to this file")
+	fs.StringVar(&cf.format, "format", "", "output `format`: auto, azp, text, json or markdown (default json; azp when TF_BUILD=True)")
+	fs.StringVar(&cf.failOn, "fail-on", "", "`verdict` that fails the run: error (default) or warning")
+	fs.StringVar(&cf.color, "color", "auto", "`colour` as for check (auto, always or never): accepted, though the audit's summaries have none")
+	jsonFile := fs.String("json-file", "", "also write the merged JSON report to this `path` (task input auditReport)")
 	fs.SetOutput(io.Discard)
 	// Reports follow the flags; flag stops at the first file name.
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, auditMergeHelp)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
+		writeFlags(stdout, fs)
 		return ExitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight audit merge: %s\nRun 'sonar-preflight audit merge --help' for usage.\n", errText(nil, err.Error()))
-		return ExitUsage
+		return usageError(stderr, "audit merge", err.Error())
 	}
 	if err := cf.validate(); err != nil {
-		fmt.Fprintf(stderr, "sonar-preflight: %s\n", errText(nil, err.Error()))
-		return ExitUsage
+		return usageError(stderr, "audit merge", err.Error())
 	}
 	// The reports come from other jobs (a shard's artifact, its very file
 	// name) and are printed here: every message quoting them is redacted
@@ -575,7 +588,7 @@ func (a App) auditMerge(ctx context.Context, args []string, getenv func(string) 
 			if len(patterns) > 0 {
 				say("no shard report matches %s: were the shards' artifacts downloaded?", strings.Join(patterns, ", "))
 			} else {
-				fmt.Fprint(stderr, "sonar-preflight audit merge: give the shard reports to merge\nRun 'sonar-preflight audit merge --help' for usage.\n")
+				_ = usageError(stderr, "audit merge", "give the shard reports to merge")
 			}
 			return ExitUsage
 		}

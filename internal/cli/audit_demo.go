@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"sonar-preflight/internal/audit"
 	"sonar-preflight/internal/simulator"
@@ -21,15 +22,14 @@ two Azure DevOps organizations) and runs the real fleet audit against it, with a
 report as baseline so that renamed repositories show as such. --fallback simulates
 SonarQube 9.9, whose bindings are read one project at a time.
 
-Flags:
 `
 
 // demoAudit runs the fleet audit against the fleet simulator.
 func (a App) demoAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo audit", flag.ContinueOnError)
-	n := fs.Int("projects", 200, "projects on the simulated server")
+	n := fs.Int("projects", 200, "`N` projects on the simulated server, 1 to 100000")
 	fallback := fs.Bool("fallback", false, "simulate SonarQube 9.9: no v2 listings, bindings read per project")
-	format := fs.String("format", "text", "output format: text, json, markdown or azp")
+	format := fs.String("format", "text", "output `format`: text, json, markdown or azp")
 	if done, code := parseFlags(fs, args, stdout, stderr, demoAuditHelp); done {
 		return code
 	}
@@ -90,8 +90,10 @@ func (a App) demoAudit(ctx context.Context, args []string, getenv func(string) s
 		env["TF_BUILD"] = "True"
 	}
 	if *format == "text" {
-		fmt.Fprintf(stdout, "Demo: a simulated SonarQube at %s with %d projects, bound to Azure DevOps organizations %s and %s.\n\n",
-			f.SonarURL, *n, simulator.FleetOrg(0), simulator.FleetOrg(1))
+		var b strings.Builder
+		writeHanging(&b, "", fmt.Sprintf("Demo: a simulated SonarQube at %s with %d projects, bound to Azure DevOps organizations %s and %s.",
+			f.SonarURL, *n, simulator.FleetOrg(0), simulator.FleetOrg(1)))
+		fmt.Fprintln(stdout, b.String())
 	}
 	code := a.audit(ctx, []string{"--format", *format, "--baseline", baseline}, func(k string) string { return env[k] }, stdout, stderr)
 	if *format == "text" {

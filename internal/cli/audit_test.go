@@ -115,7 +115,7 @@ var wantByKind = map[string]struct{ status, finding, words string }{
 	"record-gone":     {"fail", audit.FindRecordGone, "no longer exists"},
 	"bad-record-url":  {"fail", audit.FindRecordURL, "below the organization"},
 	"record-rejected": {"fail", audit.FindRecordRejected, "validation"},
-	"repo-missing":    {"fail", audit.FindRepoMissing, "does not exist"},
+	"repo-missing":    {"fail", audit.FindRepoMissing, "was not found"},
 	"repo-renamed":    {"fail", audit.FindRepoRenamed, "-renamed"},
 	"repo-disabled":   {"fail", audit.FindRepoDisabled, "disabled"},
 	"not-visible":     {"warn", audit.FindRepoNotVisible, "not visible"},
@@ -547,6 +547,48 @@ func TestAuditPATRefused(t *testing.T) {
 	for _, p := range rep.Projects {
 		if p.Status != "pass" || p.Findings[0].ID != audit.FindNotChecked || !strings.Contains(p.Findings[0].Message, "no Azure DevOps PAT") {
 			t.Errorf("no PAT: %s %s %+v", p.Key, p.Status, p.Findings)
+		}
+	}
+}
+
+// TestAuditHonoursTheOrganizationSetting: the one organization check reads
+// (--organization, --org, the organization input, az devops' variable) is
+// listed by the audit as --organizations are: one more listing, once, and
+// none when it is an organization the records already name.
+func TestAuditHonoursTheOrganizationSetting(t *testing.T) {
+	t.Parallel()
+	_, env := startFleet(t, simulator.Fleet{Projects: 20})
+	requests := func(extra map[string]string, args ...string) int64 {
+		t.Helper()
+		e := maps.Clone(env)
+		maps.Copy(e, extra)
+		code, stdout, stderr := runAudit(t, e, append([]string{"--format", "json", "--branches=false"}, args...)...)
+		if code != ExitOK {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		rep := parseAudit(t, stdout)
+		if rep.Requests == nil {
+			t.Fatal("no request count in the report")
+		}
+		return *rep.Requests
+	}
+	base := requests(nil)
+	extra := "https://dev.azure.com/contoso-extra"
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		args []string
+		want int64
+	}{
+		"az devops' variable": {env: map[string]string{"AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION": extra}, want: base + 1},
+		"--org":               {args: []string{"--org", extra}, want: base + 1},
+		// --organizations replaces SONAR_PREFLIGHT_ORGANIZATIONS, which names
+		// the fleet's organizations (the PAT goes only to those named).
+		"the same as --organizations": {args: []string{"--organization", extra, "--organizations", env["SONAR_PREFLIGHT_ORGANIZATIONS"] + "," + extra}, want: base + 1},
+		"an organization of a record": {args: []string{"--organization", "https://dev.azure.com/" + simulator.FleetOrg(0)}, want: base},
+		"a bare organization name":    {env: map[string]string{"AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION": "contoso-extra"}, want: base + 1},
+	} {
+		if got := requests(tc.env, tc.args...); got != tc.want {
+			t.Errorf("%s: %d requests, want %d", name, got, tc.want)
 		}
 	}
 }

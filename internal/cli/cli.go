@@ -84,6 +84,9 @@ func (a App) Run(ctx context.Context, args []string, getenv func(string) string,
 	return c.run(a, ctx, args, getenv, stdout, stderr)
 }
 
+// subcommands are the commands within a command that have their own help.
+var subcommands = map[string]bool{"audit merge": true, "demo audit": true}
+
 func isHelpFlag(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
 
 func (a App) version(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) int {
@@ -100,14 +103,15 @@ func (a App) help(ctx context.Context, args []string, getenv func(string) string
 	case len(args) == 0 || isHelpFlag(args[0]):
 		writeUsage(stdout)
 		return ExitOK
-	case len(args) > 1:
-		return usageError(stderr, "help", fmt.Sprintf("unexpected argument %q: help takes one command name", args[1]))
+	case len(args) > 2 || len(args) == 2 && !subcommands[args[0]+" "+args[1]]:
+		return usageError(stderr, "help", fmt.Sprintf("unexpected argument %q: help takes one command name (or audit merge, demo audit)", args[len(args)-1]))
 	}
 	c, ok := lookupCommand(args[0])
 	if !ok {
 		return usageError(stderr, "help", fmt.Sprintf("no command %q", args[0]))
 	}
-	return c.run(a, ctx, []string{"--help"}, getenv, stdout, stderr)
+	// "help audit merge" is "audit merge --help".
+	return c.run(a, ctx, append(args[1:], "--help"), getenv, stdout, stderr)
 }
 
 // usageError reports a wrong command line in one line on stderr and returns
@@ -117,7 +121,8 @@ func usageError(stderr io.Writer, cmd, msg string) int {
 	if cmd != "" {
 		prog += " " + cmd
 	}
-	fmt.Fprintf(stderr, "%s: %s (see '%s --help')\n", prog, msg, prog)
+	// msg may quote an argument or a variable: cleaned like any text.
+	fmt.Fprintf(stderr, "%s: %s (see '%s --help')\n", prog, errText(nil, msg), prog)
 	return ExitUsage
 }
 
@@ -142,7 +147,7 @@ func (c *commonFlags) register(fs *flag.FlagSet, withTarget bool) {
 		// Named as az devops names it (--organization, alias --org).
 		orgHelp := "Azure DevOps organization `URL` the PAT may be sent to besides the pipeline's (overrides the organization input and AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION)"
 		fs.StringVar(&c.organization, "organization", "", orgHelp)
-		fs.StringVar(&c.organization, "org", "", "short for --organization")
+		fs.StringVar(&c.organization, "org", "", "short for --organization `URL`")
 	}
 }
 

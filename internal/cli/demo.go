@@ -13,11 +13,13 @@ import (
 )
 
 const demoHelp = `Usage: sonar-preflight demo [--scenario NAME | --list] [flags]
+       sonar-preflight demo audit [--projects N] [--fallback] [--format F]
 
 Starts a simulated SonarQube and Azure DevOps (and GitHub) on loopback and runs the real
 preflight against them. The demo exits 0 when it ran; it prints the exit code the preflight
 would have returned. Without --scenario it runs "` + simulator.DefaultScenario + `", which shows a failure and its
-remedy. Its report is text unless --format says otherwise.
+remedy. Its report is text unless --format says otherwise. 'demo audit' runs the fleet audit
+against a simulated server instead ('sonar-preflight demo audit --help').
 
 `
 
@@ -56,13 +58,9 @@ func (a App) demo(ctx context.Context, args []string, getenv func(string) string
 		return ExitFail
 	}
 	defer os.RemoveAll(dir)
-	if !sc.At.IsZero() {
-		// The scenario happens on its own date: both sides read one clock
-		// that starts there and runs at real speed.
-		wall, at := a.Now(), sc.At
-		real := a.Now
-		a.Now = func() time.Time { return at.Add(real().Sub(wall)) }
-	}
+	// A scenario that happens on its own date: both sides read one clock
+	// that starts there and runs at real speed.
+	a.Now = sc.Clock(a.Now)
 	sim, err := simulator.Start(sc, simulator.Options{Dir: dir, Now: a.Now})
 	if err != nil {
 		fmt.Fprintf(stderr, "sonar-preflight demo: could not start the simulator: %v\n", err)

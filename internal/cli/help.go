@@ -12,8 +12,10 @@ import (
 const maxWidth = 100
 
 const about = `sonar-preflight checks, before analysis starts, that SonarQube and its Azure DevOps (or GitHub)
-integration are ready: server, token, base URL, DevOps Platform record, project binding and the
-stored PAT. It fails fast with what is wrong, why it matters and where to fix it.
+integration are ready: server, edition, token, base URL, DevOps Platform record, project binding,
+the stored PAT, and whether this build's pull request will be analysed against the right branch
+and gated. It fails fast with what is wrong, why it matters and where to fix it. 'audit' checks
+every project of a SonarQube server at once.
 `
 
 // writeUsage prints the program's help: what it does, its commands one line

@@ -80,6 +80,16 @@ func TestHelpListsEveryCommand(t *testing.T) {
 			t.Errorf("help %s has no usage line:\n%s", c.name, viaHelp)
 		}
 	}
+	// The commands within a command have their own help, reached both ways.
+	for _, sub := range [][]string{{"audit", "merge"}, {"demo", "audit"}} {
+		code, viaHelp, _ := runArgs(append([]string{"help"}, sub...)...)
+		code2, viaFlag, _ := runArgs(append(sub, "--help")...)
+		name := strings.Join(sub, " ")
+		if code != ExitOK || code2 != ExitOK || viaHelp != viaFlag || !strings.Contains(viaHelp, "Usage: sonar-preflight "+name) {
+			t.Errorf("help %s (exit %d) and %s --help (exit %d) differ or do not show it:\n%s\n---\n%s", name, code, name, code2, viaHelp, viaFlag)
+		}
+		checkWidth(t, "help "+name, viaHelp)
+	}
 }
 
 func TestDemoHelpNamesItsDefaultFormat(t *testing.T) {
@@ -130,6 +140,12 @@ func TestUsageErrorsAreOneLine(t *testing.T) {
 		{[]string{"simulate"}, "--env-file is required"},
 		{[]string{"simulate", "--env-file", "x", "--scenario", "no-such"}, `no scenario "no-such"`},
 		{[]string{"simulate", "--latency", "soon"}, `invalid value "soon" for flag -latency`},
+		{[]string{"help", "audit", "extra"}, `unexpected argument "extra"`},
+		{[]string{"audit", "--concurrency", "0"}, `sonar-preflight audit: --concurrency "0"`},
+		{[]string{"audit", "--shard", "5/4"}, `sonar-preflight audit: --shard`},
+		{[]string{"audit", "merge"}, `sonar-preflight audit merge: give the shard reports to merge`},
+		{[]string{"audit", "merge", "--format", "xml"}, `sonar-preflight audit merge: --format "xml"`},
+		{[]string{"audit", "merge", "--nope"}, `sonar-preflight audit merge: flag provided but not defined`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -216,7 +216,7 @@ func TestPRChecksVerdicts(t *testing.T) {
 			sc.Sonar.Branches = append(renamed, simulator.SonarBranch{Name: "main", AnalysedAgo: time.Hour})
 		}), id: "sonar.main-branch", status: "warn", words: []string{"delete branch main", "already exists"}},
 		{name: "main branch without a PAT", sc: scenario(t, "healthy"), id: "sonar.main-branch", status: "skip",
-			words: []string{`main branch of project fabrikam-web-app is "main"`, "no azureDevOpsPat was given"}},
+			words: []string{`main branch of project fabrikam-web-app is "main"`, "no Azure DevOps PAT was given (the AZURE_DEVOPS_EXT_PAT variable)"}},
 		{name: "GitHub default branch", sc: scenario(t, "github-healthy"), id: "sonar.main-branch", status: "pass", words: []string{"from GitHub"}},
 		{name: "target is a main branch never analysed", sc: azdo(func(sc *simulator.Scenario) { sc.Sonar.Branches = unanalysedMain }),
 			id: "sonar.pr-target", status: "warn", words: []string{"never analysed", "-Dsonar.branch.name=main"}},
@@ -225,6 +225,10 @@ func TestPRChecksVerdicts(t *testing.T) {
 		}), edits: map[string]string{"SYSTEM_PULLREQUEST_TARGETBRANCH": "refs/heads/release/2.0"},
 			id: "sonar.pr-target", status: "warn", words: []string{"Release/2.0, which differs only in letter case"}},
 		{name: "GitHub target without refs/heads", sc: scenario(t, "github-healthy"), id: "sonar.pr-target", status: "pass", words: []string{"target branch main has been analysed"}},
+		// sonar.edition fails the pull-request build: pr-target must not
+		// say what the pull request is compared with.
+		{name: "Community Edition analyses no pull request", sc: scenario(t, "community-edition-pr"), id: "sonar.pr-target", status: "skip",
+			words: []string{"Community Edition does not analyse pull requests (see sonar.edition)"}},
 		{name: "project missing", sc: azdo(func(sc *simulator.Scenario) { sc.Sonar.ProjectMissing = true }), id: "sonar.pr-target", status: "skip", words: []string{"does not exist on this SonarQube server"}},
 		{name: "optional status policy", sc: azdo(func(sc *simulator.Scenario) {
 			p := simulator.SonarQubeGate("refs/heads/main")

@@ -63,7 +63,9 @@ func (a App) simulate(ctx context.Context, args []string, _ func(string) string,
 			_, _ = io.WriteString(f, line+"\n")
 		}
 	}
-	sim, err := simulator.Start(sc, simulator.Options{Dir: dir, Latency: *latency, OnRequest: onRequest})
+	// A dated scenario (the global-PAT retirement) is served as on its
+	// date, as demo and the tests serve it.
+	sim, err := simulator.Start(sc, simulator.Options{Dir: dir, Latency: *latency, OnRequest: onRequest, Now: sc.Clock(a.Now)})
 	if err != nil {
 		fmt.Fprintf(stderr, "sonar-preflight simulate: %v\n", err)
 		return ExitFail
@@ -96,6 +98,11 @@ func (a App) simulate(ctx context.Context, args []string, _ func(string) string,
 	defer os.Remove(*envFile)
 
 	fmt.Fprintf(stdout, "simulating %q: SonarQube at %s; environment in %s\n", sc.Name, sim.SonarURL, *envFile)
+	if !sc.At.IsZero() {
+		var b strings.Builder
+		writeHanging(&b, "", fmt.Sprintf("The scenario is set on %s: the simulated services answer as on that date (expiry and sign-in dates, the global-PAT retirement); a preflight judges dates by its own clock, today's.", sc.At.UTC().Format("2006-01-02 15:04 UTC")))
+		fmt.Fprint(stdout, b.String())
+	}
 	fmt.Fprintf(stdout, "Run the preflight against it from another shell:\n  (set -a; . %s; sonar-preflight check)\n", shellQuote(*envFile))
 	fmt.Fprintf(stdout, "Serving until interrupted (Ctrl-C or SIGTERM); then %s and the temporary CA are removed.\n", *envFile)
 

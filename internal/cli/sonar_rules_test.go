@@ -106,7 +106,7 @@ func TestSonarRules(t *testing.T) {
 			check: "sonar.base-url", status: "pass", says: []string{"comes from sonar.properties"}},
 		{name: "a bad UI value is not known to be used without Administer System", scenario: "base-url-loopback",
 			edit:  func(sc *simulator.Scenario) { sc.Sonar.UserNotAdmin = true },
-			check: "sonar.base-url", status: "warn", says: []string{"points at the SonarQube machine itself", "give an adminToken"}},
+			check: "sonar.base-url", status: "warn", says: []string{"points at the SonarQube machine itself", "give an admin token in the SONAR_ADMIN_TOKEN variable"}},
 		{name: "unset everywhere is a failure naming SonarQube's fallback", scenario: "base-url-unset",
 			check: "sonar.base-url", status: "fail", says: []string{"http://localhost:9000"}},
 		{name: "laptop: the bound record's shape is judged", scenario: "record-url-project-path",

@@ -56,6 +56,16 @@ func TestRemediesNameTheSource(t *testing.T) {
 		{"azdo-healthy", false, "AZURE_DEVOPS_EXT_PAT", "azdo.pat", "in the AZURE_DEVOPS_EXT_PAT variable"},
 		{"healthy", true, "", "config", "token from the SonarQube service connection's Token, project key from the task's projectKey input"},
 		{"healthy", false, "", "config", "Server URL from the SONAR_HOST_URL variable"},
+		// Checks that name where a missing credential would go.
+		{"healthy", true, "", "sonar.devops-pat", "give the same PAT in the task's azureDevOpsPat input"},
+		{"healthy", false, "", "sonar.devops-pat", "give the same PAT in the AZURE_DEVOPS_EXT_PAT variable"},
+		{"pat-rejected", true, "", "sonar.devops-pat", "Give the same PAT in the task's azureDevOpsPat input"},
+		{"healthy", true, "", "sonar.main-branch", "no Azure DevOps PAT was given (the task's azureDevOpsPat input)"},
+		{"github-no-token", true, "", "sonar.main-branch", "no GitHub token was given (the task's gitHubToken input)"},
+		{"github-no-token", false, "", "sonar.main-branch", "no GitHub token was given (the GITHUB_TOKEN variable)"},
+		{"analysis-token", true, "", "sonar.token", "need an admin token (a user token of an administrator) in the task's adminToken input"},
+		{"base-url-invisible", true, "", "sonar.base-url", "in the task's adminToken input so that the value SonarQube uses can be read"},
+		{"base-url-invisible", false, "", "sonar.base-url", "in the SONAR_ADMIN_TOKEN variable so that the value SonarQube uses can be read"},
 	}
 	for _, tt := range tests {
 		name := tt.scenario + "/" + map[bool]string{true: "task", false: "command line"}[tt.task] + "/" + tt.check

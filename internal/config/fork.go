@@ -36,7 +36,13 @@ func (c *Config) explainForkSecrets() {
 		if !forkSecretFields[p.Field] && !serviceConnection {
 			continue
 		}
-		c.Problems[i].Message = p.Message + " (this is a pull request from a fork, whose builds get no secrets)"
+		// "No variable of that name exists" is not known here: a secret
+		// variable of that name may exist and be withheld.
+		if m, ok := strings.CutSuffix(p.Message, noSuchVariable); ok {
+			c.Problems[i].Message = m + ": this is a pull request from a fork, whose builds get no secrets, so a secret variable of that name is withheld (or no such variable exists)"
+		} else {
+			c.Problems[i].Message = p.Message + " (this is a pull request from a fork, whose builds get no secrets)"
+		}
 		c.Problems[i].Remedy = forkRemedy
 	}
 }

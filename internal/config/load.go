@@ -169,7 +169,7 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 	} {
 		if m := macro.FindString(v); m != "" {
 			c.problem(meaning[key], src(key),
-				fmt.Sprintf("the value is the unexpanded pipeline macro %s: no variable of that name exists in this pipeline", m),
+				fmt.Sprintf("the value is the unexpanded pipeline macro %s%s", m, noSuchVariable),
 				fmt.Sprintf("Define the variable %s (in the pipeline's variables or a variable group), or correct its name where %s is set.", strings.TrimSuffix(strings.TrimPrefix(m, "$("), ")"), src(key)))
 			switch key {
 			case "SONAR_HOST_URL":
@@ -184,7 +184,7 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 	// reported once above, for its URL and token both.
 	if strings.TrimSpace(r.HostURL) == "" && endpointMissing {
 	} else if strings.TrimSpace(r.HostURL) == "" {
-		rem := "Set SONAR_HOST_URL (or --host-url) to the server's address."
+		rem := "Set the SONAR_HOST_URL variable or --host-url to the server's address."
 		if c.Task {
 			rem = "Select the SonarQube service connection in the task's SonarQube input."
 		}
@@ -209,7 +209,7 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 	c.ProjectKey = strings.TrimSpace(r.ProjectKey)
 	if c.ProjectKey == "" && !macro.MatchString(r.ProjectKey) && !f.NoProject {
 		c.problem(meaning["SONAR_PROJECT_KEY"], src("SONAR_PROJECT_KEY"), "no SonarQube project key was given",
-			"Set the task's projectKey input to the key SonarQubePrepare uses (Project Settings > General in SonarQube shows it), or SONAR_PROJECT_KEY outside a task.")
+			"Set "+c.Where("SONAR_PROJECT_KEY")+" to the key the SonarQube Prepare task uses (SonarQube shows it in the project's Project Information).")
 	}
 
 	c.FailOn = strings.ToLower(strings.TrimSpace(r.FailOn))
@@ -341,6 +341,10 @@ func Load(ctx context.Context, getenv func(string) string, f Flags) *Config {
 // loadOrganization validates the organization the user named: an absolute
 // http(s) URL without user info, or a bare Azure DevOps Services
 // organization name (taken as https://dev.azure.com/<name>).
+// noSuchVariable ends the problem of an unexpanded macro: the agent leaves
+// $(name) as it is when no variable of that name reaches the step.
+const noSuchVariable = ": no variable of that name exists in this pipeline"
+
 func (c *Config) loadOrganization(v, source string) {
 	v = strings.TrimSpace(v)
 	if v == "" || macro.MatchString(v) {

@@ -248,7 +248,7 @@ func TestSourceNames(t *testing.T) {
 		{laptop, "SONAR_HOST_URL", "the --host-url flag"},
 		{laptop, "SONAR_TOKEN", "the SONAR_TOKEN variable"},
 		{laptop, "SONAR_ADMIN_TOKEN", "the SONAR_ADMIN_TOKEN variable"},
-		{laptop, "SONAR_PREFLIGHT_FAIL_ON", "the SONAR_PREFLIGHT_FAIL_ON variable (or --fail-on)"},
+		{laptop, "SONAR_PREFLIGHT_FAIL_ON", "the SONAR_PREFLIGHT_FAIL_ON variable or --fail-on"},
 	}
 	for _, tt := range tests {
 		if got := tt.c.Where(tt.key); got != tt.want {

@@ -63,7 +63,8 @@ func (c *Config) Where(key string) string {
 			return "the task's " + in.Name + " input"
 		}
 		if in.Flag != "" {
-			return "the " + key + " variable (or " + in.Flag + ")"
+			// No parentheses: messages put the place in parentheses.
+			return "the " + key + " variable or " + in.Flag
 		}
 	}
 	return "the " + key + " variable"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -133,7 +134,7 @@ const orgRemedy = "Name the organization the PAT belongs to, if you trust it wit
 
 func (r *run) checkAzdoPAT(ctx context.Context, a *azdoRun) Finding {
 	if r.cfg.AzurePAT.Empty() {
-		return Finding{Status: Skip, Message: "No Azure DevOps PAT given, so Azure DevOps was not probed directly. To have sonar-preflight name the exact cause of a PAT problem, give the PAT that SonarQube's record holds in " + r.givePlace("AZURE_DEVOPS_EXT_PAT") + ", from a secret variable."}
+		return Finding{Status: Skip, Message: "No Azure DevOps PAT given, so Azure DevOps was not probed directly. To have sonar-preflight name the exact cause of a PAT problem, give the PAT that SonarQube's record holds in " + r.givePlace("AZURE_DEVOPS_EXT_PAT") + r.fromSecret() + "."}
 	}
 	org, src, err := r.azdoOrg(ctx)
 	if err != nil {
@@ -258,7 +259,7 @@ func (r *run) azdoFailure(a *azdoRun, err error, step string) Finding {
 	if step != "" {
 		what = step
 	}
-	return describeError("Azure DevOps", org, err, what)
+	return r.describeError("Azure DevOps", org, err, what)
 }
 
 // globalPATsRetired reports whether Microsoft has stopped global PATs by
@@ -579,6 +580,12 @@ func Reconcile(rep Report, patSource string) Report {
 	case sq.Status == Pass && az.Status == Fail:
 		failed, other = IDAzdoPAT, IDSonarDevOpsPAT
 		note = "SonarQube's own check passes while " + strings.ToLower(pat[:1]) + pat[1:] + " fails: either they are different tokens, or SonarQube (older versions follow redirects and accept any 2xx answer) took a sign-in page as success. Make sure both hold the same, working PAT."
+		for _, e := range az.Evidence {
+			if e.Status == http.StatusNotFound {
+				// Not the PAT: the organization URL itself is unknown.
+				note = "SonarQube's own check passes while the organization URL this run used is unknown to Azure DevOps: SonarQube's record may name the organization under another address (older SonarQube versions follow redirects, e.g. of a renamed organization), or SonarQube (which accepts any 2xx answer) took a sign-in page as success. Compare the record's URL with this pipeline's organization."
+			}
+		}
 	default:
 		return rep
 	}

@@ -146,10 +146,10 @@ func (r *run) couldNotVerify(what, permission string, err error) Finding {
 		}
 		return Finding{Status: Warn,
 			Message:  fmt.Sprintf("Could not verify %s: an analysis token cannot read DevOps settings. %s is a %s, which SonarQube refuses (403) on its DevOps Platform settings whatever its user's permissions; it is meant for running analyses.", what, whose, kind),
-			Remedy:   "Give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + ": a user token (squ_, My Account > Security > Generate Tokens, type User Token) of an account with Administer System, from a secret variable. Keep the analysis token for the analysis.",
+			Remedy:   "Give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + ": a user token (squ_, My Account > Security > Generate Tokens, type User Token) of an account with Administer System" + r.fromSecret() + ". Keep the analysis token for the analysis.",
 			Evidence: evidenceOf(err)}
 	}
-	rem := "Give the token's user the " + permission + " permission, or give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + ": a user token of an administrator, from a secret variable."
+	rem := "Give the token's user the " + permission + " permission, or give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + ": a user token of an administrator" + r.fromSecret() + "."
 	if !r.cfg.AdminToken.Empty() {
 		rem = "The admin token's user lacks " + permission + ": put a user token of an account that has it in " + r.secretPlace("SONAR_ADMIN_TOKEN") + "."
 	}
@@ -684,7 +684,7 @@ func (r *run) checkDevOpsPAT(ctx context.Context) Finding {
 		if b.Alm == "azure" {
 			note := "SonarQube's own check takes any 2xx answer from Azure DevOps as success (older versions also follow redirects), so a sign-in page may pass it"
 			if r.cfg.AzurePAT.Empty() {
-				note += "; give the azureDevOpsPat input to have sonar-preflight probe Azure DevOps itself"
+				note += "; give the same PAT in " + r.givePlace("AZURE_DEVOPS_EXT_PAT") + " to have sonar-preflight probe Azure DevOps itself"
 			} else {
 				note += "; azdo.pat probes Azure DevOps itself"
 			}
@@ -761,7 +761,7 @@ func (r *run) azurePATRemedy(ctx context.Context, b *sonar.Binding) string {
 	add("SonarQube's own path to Azure DevOps, which this pipeline's agent does not share: the SonarQube server's JVM proxy settings (http.proxyHost, https.proxyHost, http.nonProxyHosts in sonar.web.javaAdditionalOpts), its Java trust store (a private CA's certificate of an Azure DevOps Server must be imported there), an Azure DevOps conditional-access or IP policy that blocks the SonarQube server's address, and Azure DevOps outages or throttling.")
 	lines = append(lines, "Missing scope Code, Stakeholder access or a missing Contributors membership do not cause this message (the call needs none of them): they break repository import and pull-request decoration later, which the azdo.* checks probe.")
 	if r.cfg.AzurePAT.Empty() {
-		lines = append(lines, "Give the same PAT to the azureDevOpsPat input: sonar-preflight then probes Azure DevOps with it from the agent, which tells an expired PAT, a wrong URL or a sign-in page apart; if the agent succeeds where SonarQube fails, the cause is on SonarQube's side of the network.")
+		lines = append(lines, "Give the same PAT in "+r.givePlace("AZURE_DEVOPS_EXT_PAT")+": sonar-preflight then probes Azure DevOps with it from the agent, which tells an expired PAT, a wrong URL or a sign-in page apart; if the agent succeeds where SonarQube fails, the cause is on SonarQube's side of the network.")
 	}
 	lines = append(lines, "Then paste a working PAT into "+devopsPlace+" > Azure DevOps > record "+b.Key+" > Personal Access Token.")
 	return strings.Join(lines, "\n")

@@ -104,7 +104,7 @@ type githubRun struct {
 
 func (r *run) checkGitHubRepo(ctx context.Context, g *githubRun) Finding {
 	if r.cfg.GitHubToken.Empty() {
-		return Finding{Status: Skip, Message: "No GitHub token given, so GitHub was not probed. Give a token in " + r.givePlace("GITHUB_TOKEN") + ", from a secret variable, to check that the repository is visible."}
+		return Finding{Status: Skip, Message: "No GitHub token given, so GitHub was not probed. Give a token in " + r.givePlace("GITHUB_TOKEN") + r.fromSecret() + ", to check that the repository is visible."}
 	}
 	p := r.cfg.Pipeline
 	owner, name, err := github.SplitRepo(p.RepoName)
@@ -151,7 +151,7 @@ func (r *run) checkGitHubRepo(ctx context.Context, g *githubRun) Finding {
 			return Finding{Status: Fail, Evidence: ev, Message: fmt.Sprintf("Repository %s was renamed or transferred: GitHub redirects to another location.", p.RepoName),
 				Remedy: "Update the pipeline's repository and the SonarQube binding (" + bindingPlace + ") to the repository's new owner/name."}
 		}
-		return describeError("GitHub", host.APIURL, err, "read repository "+p.RepoName)
+		return r.describeError("GitHub", host.APIURL, err, "read repository "+p.RepoName)
 	}
 	g.repo = repo
 	r.pr.gh = &ghRepo{client: c, owner: owner, name: name, repo: repo} // for github.pr-gate and sonar.main-branch

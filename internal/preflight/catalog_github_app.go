@@ -27,7 +27,7 @@ func (r *run) checkGitHubAppInstall(ctx context.Context, g *githubRun) Finding {
 		why := "SonarQube's GitHub record, which holds the App's id, could not be read"
 		switch {
 		case err == nil && partial:
-			why = "the App's id is in SonarQube's full record list (api/alm_settings/list_definitions), which needs Administer System; give an adminToken to check it"
+			why = "the App's id is in SonarQube's full record list (api/alm_settings/list_definitions), which needs Administer System; give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + " to check it"
 		case err == nil:
 			why = "SonarQube's GitHub record " + rec.Key + " names no App id"
 		}

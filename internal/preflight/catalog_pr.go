@@ -306,7 +306,7 @@ func (r *run) repoDefaultBranch(ctx context.Context) (branch, from, why string) 
 			}
 			return config.BranchName(rp.DefaultBranch), "Azure DevOps, repository " + rp.Name, ""
 		}
-		why = "Azure DevOps was not asked: no azureDevOpsPat was given"
+		why = "Azure DevOps was not asked: no Azure DevOps PAT was given (" + r.givePlace("AZURE_DEVOPS_EXT_PAT") + ")"
 		if !r.cfg.AzurePAT.Empty() {
 			why = "azdo.code-read could not read the repository"
 		}
@@ -314,7 +314,7 @@ func (r *run) repoDefaultBranch(ctx context.Context) (branch, from, why string) 
 		if g := r.pr.gh; g != nil && g.repo.DefaultBranch != "" {
 			return g.repo.DefaultBranch, "GitHub, repository " + g.repo.FullName, ""
 		}
-		why = "GitHub was not asked: no gitHubToken was given"
+		why = "GitHub was not asked: no GitHub token was given (" + r.givePlace("GITHUB_TOKEN") + ")"
 		if !r.cfg.GitHubToken.Empty() {
 			why = "github.repo could not read the repository"
 		}
@@ -343,6 +343,14 @@ func (r *run) checkPRTarget(ctx context.Context) Finding {
 	if target == "" {
 		return Finding{Status: Skip, Message: "This is a pull-request build, but SYSTEM_PULLREQUEST_TARGETBRANCH is not set: the target branch is unknown."}
 	}
+	// A server that analyses no pull requests fails this one's analysis
+	// (sonar.edition): saying what it would be compared with would contradict
+	// that. Known from the edition's name alone, it is likely, not certain.
+	e := r.editionInfo(ctx)
+	if e.PullRequests == sonar.NotSupported && !e.PullRequestsInferred {
+		return Finding{Status: Skip,
+			Message: "Not compared: SonarQube " + e.Name() + " does not analyse pull requests (see sonar.edition), so this pull request's analysis fails and is compared with no branch."}
+	}
 	key := r.cfg.ProjectKey
 	bs, err := r.getBranches(ctx)
 	if err != nil {
@@ -367,8 +375,15 @@ func (r *run) checkPRTarget(ctx context.Context) Finding {
 		if t := hit.AnalysedAt(); !t.IsZero() {
 			when = " (last analysis " + t.UTC().Format("2006-01-02") + ")"
 		}
-		return Finding{Status: Pass, Evidence: ev,
+		f := Finding{Status: Pass, Evidence: ev,
 			Message: fmt.Sprintf("The pull request's target branch %s has been analysed in SonarQube%s: the pull request is compared with it.", target, when)}
+		switch e.PullRequests {
+		case sonar.NotSupported:
+			f.Notes = append(f.Notes, "That is, if this server analyses pull requests at all: its edition says it does not, unless a plugin adds it (see sonar.edition).")
+		case sonar.SupportUnknown:
+			f.Notes = append(f.Notes, "That is, if this server analyses pull requests at all: its edition could not be read (see sonar.edition).")
+		}
+		return f
 	case hit != nil:
 		return Finding{Status: Warn, Evidence: ev,
 			Message: fmt.Sprintf("The pull request's target branch %s is project %s's main branch in SonarQube, but it was never analysed: the pull request has no analysed reference to be compared with, so what it reports as new is not measured against %s.", target, key, target),

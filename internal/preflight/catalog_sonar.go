@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"strings"
@@ -93,11 +94,13 @@ func (r *run) sonarVersion(ctx context.Context) sonar.Version {
 func (r *run) checkServer(ctx context.Context) Finding {
 	st, err := r.getStatus(ctx)
 	if err != nil {
-		return r.sonarFailure(err, "reach the SonarQube server")
+		// "talk to", not "reach": a proxy's sign-in page or an HTML error
+		// also ends here, and then the server's address was reached.
+		return r.sonarFailure(err, "talk to the SonarQube server")
 	}
 	ev := []Evidence{{Request: "GET " + r.cfg.SonarURL + "/api/system/status", Status: 200, Message: "status " + st.Status}}
 	if st.Status != "UP" {
-		msg, rem := statusAdvice(st.Status)
+		msg, rem := statusAdvice(st.Status, r.cfg.SonarURL)
 		return Finding{Status: Fail, Message: msg, Remedy: rem, Evidence: ev}
 	}
 	raw := st.Version
@@ -121,7 +124,8 @@ func (r *run) checkServer(ctx context.Context) Finding {
 	return Finding{Status: Pass, Message: fmt.Sprintf("SonarQube %s is UP.", v), Evidence: ev}
 }
 
-func statusAdvice(s string) (string, string) {
+// statusAdvice explains a status other than UP; base is the server's URL.
+func statusAdvice(s, base string) (string, string) {
 	switch s {
 	case "STARTING":
 		return "SonarQube is still starting (status STARTING): analysis submitted now would fail.", "Wait until the server reports UP, then run the pipeline again; if it stays STARTING, read SonarQube's web.log and es.log."
@@ -130,7 +134,7 @@ func statusAdvice(s string) (string, string) {
 	case "RESTARTING":
 		return "SonarQube is restarting (status RESTARTING).", "Wait until the server reports UP, then run the pipeline again."
 	case "DB_MIGRATION_NEEDED":
-		return "SonarQube needs a database migration after an upgrade (status DB_MIGRATION_NEEDED): it serves no analysis until then.", "A SonarQube administrator must open <server>/setup and start the migration."
+		return "SonarQube needs a database migration after an upgrade (status DB_MIGRATION_NEEDED): it serves no analysis until then.", "A SonarQube administrator must open " + base + "/setup and start the migration, as SonarQube's upgrade guide says."
 	case "DB_MIGRATION_RUNNING":
 		return "SonarQube is migrating its database (status DB_MIGRATION_RUNNING).", "Wait until the migration finishes and the server reports UP."
 	}
@@ -186,7 +190,11 @@ func (r *run) checkToken(ctx context.Context) Finding {
 	}
 	f := Finding{Status: Pass, Message: fmt.Sprintf("The token is accepted; it belongs to %s.", user.Login)}
 	if kind.IsAnalysis() {
-		f.Notes = append(f.Notes, fmt.Sprintf("This is a %s: it can run analyses but has no administration permissions, so the DevOps Platform checks need an adminToken (a user token of an administrator).", kind))
+		if r.cfg.AdminToken.Empty() {
+			f.Notes = append(f.Notes, fmt.Sprintf("This is a %s: it can run analyses but has no administration permissions, so the DevOps Platform checks need an admin token (a user token of an administrator) in %s.", kind, r.givePlace("SONAR_ADMIN_TOKEN")))
+		} else {
+			f.Notes = append(f.Notes, fmt.Sprintf("This is a %s: it can run analyses but has no administration permissions; the DevOps Platform checks use the admin token.", kind))
+		}
 	}
 	if !user.TokenExpiration.IsZero() {
 		left := user.TokenExpiration.Sub(r.d.Now())
@@ -234,15 +242,16 @@ func (r *run) tokenPlace() string {
 	return "the SonarQube service connection's Token field, or SONAR_TOKEN outside a task"
 }
 
+// humanDays says how far off an expiry is, to the nearest day: a token
+// that expires in 6 days and 23 hours expires "in 7 days", not 6.
 func humanDays(d time.Duration) string {
-	switch days := int(d.Hours() / 24); {
+	switch {
 	case d <= 0:
 		return "already expired"
-	case days == 0:
+	case d < 24*time.Hour:
 		return "in less than a day"
-	default:
-		return inDays(days)
 	}
+	return inDays(int(math.Round(d.Hours() / 24)))
 }
 
 const baseURLPlace = "Administration > Configuration > General Settings > General > Server base URL"
@@ -299,7 +308,7 @@ func (r *run) checkBaseURL(ctx context.Context) Finding {
 		why = fmt.Sprintf("api/system/info could not be read with %s's token (%s)", adminWho, oneLineErr(infoErr))
 		ev = append(ev, evidenceOf(infoErr)...)
 	}
-	twoWays := "Either set " + baseURLPlace + " to the address users and Azure DevOps reach SonarQube at (e.g. " + r.cfg.SonarURL + "), or, if it is set in sonar.properties or SONAR_CORE_SERVERBASEURL, give an adminToken (a user token of an account with Administer System, in a secret variable) so that the value SonarQube uses can be read."
+	twoWays := "Either set " + baseURLPlace + " to the address users and Azure DevOps reach SonarQube at (e.g. " + r.cfg.SonarURL + "), or, if it is set in sonar.properties or SONAR_CORE_SERVERBASEURL, give an admin token (a user token of an account with Administer System" + r.fromSecret() + ") in " + r.givePlace("SONAR_ADMIN_TOKEN") + " so that the value SonarQube uses can be read."
 	if !uiSet {
 		return Finding{Status: Warn, Evidence: ev,
 			Message: "Could not verify the server base URL (sonar.core.serverBaseURL): it is not set in SonarQube's UI settings, and a value from sonar.properties or the server's environment cannot be seen (" + why + "). If it is unset everywhere, pull-request decoration, quality-gate links and e-mails point nowhere.",
@@ -311,7 +320,7 @@ func (r *run) checkBaseURL(ctx context.Context) Finding {
 		// Not known to be the effective value: sonar.properties may override it.
 		f.Status = Warn
 		f.Message += " (This is the UI's value; a value in sonar.properties or the environment would override it and cannot be seen: " + why + ".)"
-		f.Remedy += " If sonar.properties or SONAR_CORE_SERVERBASEURL sets a correct value, give an adminToken so that it can be verified."
+		f.Remedy += " If sonar.properties or SONAR_CORE_SERVERBASEURL sets a correct value, give an admin token in " + r.givePlace("SONAR_ADMIN_TOKEN") + " so that it can be verified."
 		return f
 	}
 	notes = append(notes, "Read from the UI settings; a value in sonar.properties or the environment would override it and cannot be seen ("+why+").")
@@ -381,11 +390,11 @@ func isLoopback(host string) bool {
 
 // sonarFailure explains an error from the SonarQube client.
 func (r *run) sonarFailure(err error, doing string) Finding {
-	return describeError("SonarQube", r.cfg.SonarURL, err, doing)
+	return r.describeError("SonarQube", r.cfg.SonarURL, err, doing)
 }
 
 // describeError turns a client error into a finding that names the cause.
-func describeError(service, base string, err error, doing string) Finding {
+func (r *run) describeError(service, base string, err error, doing string) Finding {
 	f := Finding{Status: Fail, Evidence: evidenceOf(err)}
 	host := base
 	if u, perr := url.Parse(base); perr == nil && u.Host != "" {
@@ -403,7 +412,7 @@ func describeError(service, base string, err error, doing string) Finding {
 		f.Remedy = "Check the port in the " + service + " URL and that the server is running. A refused connection from a Microsoft-hosted agent often means the server is not exposed to the internet."
 	case httpx.KindTimeout:
 		f.Message = fmt.Sprintf("Could not %s: %s did not answer in time.", doing, host)
-		f.Remedy = "Check that the agent can reach " + host + " (firewall, proxy, VPN). If the server is only slow, raise the timeout input."
+		f.Remedy = "Check that the agent can reach " + host + " (firewall, proxy, VPN). If the server is only slow, raise the deadline: " + r.givePlace("SONAR_PREFLIGHT_TIMEOUT") + "."
 	case httpx.KindTLS:
 		f.Message = fmt.Sprintf("Could not %s: the TLS connection to %s failed certificate verification (%s).", doing, host, tlsReason(err))
 		f.Remedy = caHelp + " An expired certificate or one issued for another host name must be fixed on the server."

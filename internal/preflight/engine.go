@@ -263,7 +263,7 @@ func safeRun(ctx context.Context, c Check) (f Finding) {
 		return Finding{
 			Status:  Fail,
 			Message: "Not run: the overall deadline had passed before this check could start.",
-			Remedy:  "Raise the timeout input (or --timeout) if the servers are slow, or look at the checks above for a server that does not answer.",
+			Remedy:  "Raise the deadline (the task's timeout input, --timeout or SONAR_PREFLIGHT_TIMEOUT) if the servers are slow, or look at the checks above for a server that does not answer.",
 		}
 	}
 	return c.Run(ctx)

@@ -24,6 +24,15 @@ func (r *run) secretPlace(key string) string {
 	return r.cfg.Where(key)
 }
 
+// fromSecret is ", from a secret variable" in a pipeline, where a
+// credential must come from one; nothing on a laptop, which has none.
+func (r *run) fromSecret() string {
+	if r.cfg.Task || r.cfg.Pipeline.InPipeline {
+		return ", from a secret variable"
+	}
+	return ""
+}
+
 // inDays counts whole days ahead in words: "in 1 day", "in 7 days".
 func inDays(n int) string {
 	if n == 1 {

@@ -29,3 +29,16 @@ func defaultPipelineEnv(sc Scenario) map[string]string {
 		"SYSTEM_PULLREQUEST_ISFORK":          "False",
 	}
 }
+
+// branchBuildEnv turns the default pull-request build into a CI build of
+// main, as the agent describes one: no pull-request variables at all.
+func branchBuildEnv() map[string]string {
+	return map[string]string{
+		"BUILD_REASON":                     "IndividualCI",
+		"BUILD_SOURCEBRANCH":               "refs/heads/main",
+		"SYSTEM_PULLREQUEST_PULLREQUESTID": "",
+		"SYSTEM_PULLREQUEST_SOURCEBRANCH":  "",
+		"SYSTEM_PULLREQUEST_TARGETBRANCH":  "",
+		"SYSTEM_PULLREQUEST_ISFORK":        "",
+	}
+}

@@ -59,7 +59,7 @@ var expectText = map[string]map[string]string{
 	"edition-unknown":                 {"sonar.edition": "Could not verify SonarQube's edition"},
 	"enterprise-other-organization":   {"sonar.devops-config": "Create configuration: add a record for https://dev.azure.com/contoso"},
 	"base-url-in-sonar-properties":    {"sonar.base-url": "comes from sonar.properties"},
-	"base-url-invisible":              {"sonar.base-url": "give an adminToken"},
+	"base-url-invisible":              {"sonar.base-url": "give an admin token"},
 	"base-url-overridden":             {"sonar.base-url": "overrides it"},
 	"record-url-project-path":         {"sonar.devops-config": "set the Azure DevOps URL to https://dev.azure.com/contoso"},
 	"record-url-http-2025":            {"sonar.devops-config": "follow no redirects"},

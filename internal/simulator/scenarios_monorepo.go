@@ -20,13 +20,13 @@ func monorepoScenarios() []Scenario {
 	// Same repository name in another Azure DevOps project: not shared.
 	elsewhere := SonarSharedBinding{ProjectKey: "contoso-web-app", Repository: defaultRepo, Slug: "Contoso"}
 	return []Scenario{
-		sc("monorepo-shared", "another SonarQube project is bound to the same repository and this binding lacks monorepo: decorations overwrite each other",
+		sc("monorepo-shared", "Another SonarQube project is bound to the same repository and this binding lacks the monorepo setting: their pull-request decorations overwrite each other.",
 			false, []SonarSharedBinding{legacy, elsewhere}, "", "warn", "is also bound to project fabrikam-web-legacy, and this binding lacks the monorepo setting"),
-		sc("monorepo-other-unmarked", "this project is marked monorepo, another one bound to the repository is not",
+		sc("monorepo-other-unmarked", "This project is marked monorepo, but another one bound to the same repository is not: a warning.",
 			true, []SonarSharedBinding{legacy}, "", "warn", "project fabrikam-web-legacy lacks the monorepo setting"),
-		sc("monorepo-all-marked", "two projects share the repository, both marked monorepo: fine",
+		sc("monorepo-all-marked", "Two projects share the repository, both marked monorepo: every check passes.",
 			true, []SonarSharedBinding{legacyMono}, "", "pass", "all marked monorepo"),
-		sc("monorepo-not-checkable", "SonarQube 9.9 cannot list which projects share a repository: a note, never a failure",
+		sc("monorepo-not-checkable", "SonarQube 9.9 cannot list which projects share a repository: a note, never a failure.",
 			false, []SonarSharedBinding{legacy}, "9.9.8.100196", "pass", "was not checked: this SonarQube has no /api/v2/dop-translation/project-bindings"),
 	}
 }

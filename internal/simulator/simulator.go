@@ -59,6 +59,18 @@ type Scenario struct {
 	At time.Time
 }
 
+// Clock is the clock a run of the scenario reads: now itself, or, when the
+// scenario happens on a date of its own (At), a clock that starts there and
+// runs at now's speed. demo and simulate both use it, so a dated scenario
+// answers the same whenever it is run.
+func (sc Scenario) Clock(now func() time.Time) func() time.Time {
+	if sc.At.IsZero() {
+		return now
+	}
+	wall, at := now(), sc.At
+	return func() time.Time { return at.Add(now().Sub(wall)) }
+}
+
 // Options tune a simulator run.
 type Options struct {
 	// Dir receives the generated CA bundle (ca.pem). Required.

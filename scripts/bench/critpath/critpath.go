@@ -103,12 +103,14 @@ var Model = []Node{
 	}},
 	// Pull-request readiness (catalog_pr.go). The branches are a shared lazy
 	// answer (getBranches) with two first askers: sonar.pr-target, which
-	// Needs sonar.token; and sonar.main-branch, which Needs sonar.token and
-	// comes After azdo.code-read, whose repository answer holds the default
-	// branch it compares (reused, not fetched again). repo.history reads
-	// local files only and sends nothing.
+	// Needs sonar.token and first reads the edition (sonar.edition's shared
+	// answers, sent at the same depth as sonar.token's: a server without
+	// pull-request analysis is not asked); and sonar.main-branch, which
+	// Needs sonar.token and comes After azdo.code-read, whose repository
+	// answer holds the default branch it compares (reused, not fetched
+	// again). repo.history reads local files only and sends nothing.
 	{ID: "sonar.project_branches", Request: "GET sonar.contoso.example/api/project_branches/list?", After: [][]string{
-		{"sonar.users.current", "sonar.validate"},
+		{"sonar.users.current", "sonar.validate", "sonar.navigation", "sonar.features"},
 		{"sonar.users.current", "sonar.validate", "azdo.repository"},
 	}},
 	// azdo.pr-gate Needs azdo.code-read: the policies of one branch are asked
