@@ -47,9 +47,10 @@ the audit: those named with --organizations or --organization (inputs organizati
 organization, variables SONAR_PREFLIGHT_ORGANIZATIONS and
 AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION), which are listed too, and the pipeline's own
 (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI). An organization that only SonarQube's records name
-is not contacted (the report says which) unless --trust-record-organizations lets the
-PAT go to every Azure DevOps Services organization the records name. Other task inputs:
-auditReport, auditBaseline, requireBinding, auditTimeout, failOn.
+is not contacted (the report says which) unless --trust-record-organizations (input
+trustRecordOrganizations) lets the PAT go to every Azure DevOps Services organization the
+records name. Other task inputs: auditReport, auditBaseline, requireBinding, auditTimeout,
+failOn.
 
 Sharding: --shard K/N audits the projects whose key hashes to K of N (1-based); inside a
 job with 'parallel: N' it defaults to SYSTEM_JOBPOSITIONINPHASE/SYSTEM_TOTALJOBSINPHASE.
@@ -97,7 +98,7 @@ func (a App) audit(ctx context.Context, args []string, getenv func(string) strin
 	fs.StringVar(&af.baseline, "baseline", "", "a previous audit's JSON report at `path`: its repository ids tell renamed repositories from deleted ones (task input auditBaseline)")
 	fs.StringVar(&af.concurrency, "concurrency", "", fmt.Sprintf("at most `n` requests in flight per host, 1 to 64 (default %d; SONAR_PREFLIGHT_CONCURRENCY)", audit.DefaultConcurrency))
 	fs.BoolVar(&af.requireBinding, "require-binding", false, "an unbound project fails instead of being skipped (task input requireBinding)")
-	fs.BoolVar(&af.trustRecordOrgs, "trust-record-organizations", false, "also send the Azure DevOps PAT to every Azure DevOps Services organization SonarQube's records name, not only to those named for the audit (SONAR_PREFLIGHT_TRUST_RECORD_ORGANIZATIONS=true)")
+	fs.BoolVar(&af.trustRecordOrgs, "trust-record-organizations", false, "also send the Azure DevOps PAT to every Azure DevOps Services organization SonarQube's records name, not only to those named for the audit (task input trustRecordOrganizations, SONAR_PREFLIGHT_TRUST_RECORD_ORGANIZATIONS=true)")
 	fs.BoolVar(&af.branches, "branches", true, "compare each bound project's main branch with its repository's default branch (one request per such project); --branches=false skips it")
 	fs.IntVar(&af.staleDays, "stale-days", 90, "`days` without analysis that earn a note")
 	if done, code := parseFlags(fs, args, stdout, stderr, auditHelp); done {
@@ -162,7 +163,8 @@ func (af *auditFlags) resolveInputs(getenv func(string) string) (auditInputs, er
 		in.concurrency = n
 	}
 	in.requireBinding = af.requireBinding || strings.EqualFold(strings.TrimSpace(getenv("INPUT_REQUIREBINDING")), "true")
-	in.trustRecordOrgs = af.trustRecordOrgs || strings.EqualFold(strings.TrimSpace(getenv("SONAR_PREFLIGHT_TRUST_RECORD_ORGANIZATIONS")), "true")
+	in.trustRecordOrgs = af.trustRecordOrgs || strings.EqualFold(strings.TrimSpace(getenv("INPUT_TRUSTRECORDORGANIZATIONS")), "true") ||
+		strings.EqualFold(strings.TrimSpace(getenv("SONAR_PREFLIGHT_TRUST_RECORD_ORGANIZATIONS")), "true")
 	if af.staleDays < 1 {
 		return in, fmt.Errorf("--stale-days %d: give a number of days, at least 1", af.staleDays)
 	}

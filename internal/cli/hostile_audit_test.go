@@ -481,6 +481,7 @@ func TestAuditPATOnlyToNamedOrganizations(t *testing.T) {
 		{name: "the organization setting", env: map[string]string{"AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION": org0}, want: []string{simulator.FleetOrg(0)}, noteWords: "attacker-org"},
 		{name: "the records trusted", args: []string{"--trust-record-organizations"}, want: []string{simulator.FleetOrg(0), "attacker-org"}},
 		{name: "the records trusted by variable", env: map[string]string{"SONAR_PREFLIGHT_TRUST_RECORD_ORGANIZATIONS": "true"}, want: []string{simulator.FleetOrg(0), "attacker-org"}},
+		{name: "the records trusted by task input", env: map[string]string{"INPUT_TRUSTRECORDORGANIZATIONS": "true"}, want: []string{simulator.FleetOrg(0), "attacker-org"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

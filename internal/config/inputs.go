@@ -29,6 +29,7 @@ var Inputs = []Input{
 	{Name: "auditReport", Env: "INPUT_AUDITREPORT", Plain: "SONAR_PREFLIGHT_AUDIT_REPORT", Flag: "--json-file", Meaning: "where the audit writes its JSON report"},
 	{Name: "auditBaseline", Env: "INPUT_AUDITBASELINE", Plain: "SONAR_PREFLIGHT_AUDIT_BASELINE", Flag: "--baseline", Meaning: "a previous audit's report, to tell renamed repositories from deleted ones"},
 	{Name: "organizations", Env: "INPUT_ORGANIZATIONS", Plain: "SONAR_PREFLIGHT_ORGANIZATIONS", Flag: "--organizations", Meaning: "Azure DevOps organizations the audit lists besides the records'"},
+	{Name: "trustRecordOrganizations", Env: "INPUT_TRUSTRECORDORGANIZATIONS", Plain: "SONAR_PREFLIGHT_TRUST_RECORD_ORGANIZATIONS", Flag: "--trust-record-organizations", Meaning: "the audit may send the PAT to every Services organization SonarQube's records name"},
 	{Name: "requireBinding", Env: "INPUT_REQUIREBINDING", Flag: "--require-binding", Meaning: "the audit fails unbound projects"},
 	{Name: "auditTimeout", Env: "INPUT_AUDITTIMEOUT", Flag: "--timeout", Meaning: "the audit's overall deadline in seconds"},
 }
