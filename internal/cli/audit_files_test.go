@@ -3,13 +3,11 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"sonar-preflight/internal/safefile/specialtest"
 	"sonar-preflight/internal/simulator"
 )
 
@@ -20,19 +18,8 @@ import (
 func TestAuditSpecialFilesInCAVariables(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "ca.fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	big := filepath.Join(dir, "big.pem")
-	f, err := os.Create(big)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(100 << 20); err != nil { // sparse
-		t.Fatal(err)
-	}
-	f.Close()
+	fifo := specialtest.FIFO(t, dir, "ca.fifo")
+	big := specialtest.Sparse(t, dir, "big.pem", 100<<20)
 	for _, file := range []struct{ name, path, says string }{
 		{"FIFO", fifo, "named pipe (FIFO), not a regular file"},
 		{"/dev/zero", "/dev/zero", "character device, not a regular file"},

@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"sonar-preflight/internal/azp"
 	"sonar-preflight/internal/report"
+	"sonar-preflight/internal/safefile/specialtest"
 	"sonar-preflight/internal/simulator"
 )
 
@@ -24,19 +24,8 @@ import (
 func TestSpecialFilesInCAVariables(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "ca.fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	big := filepath.Join(dir, "big.pem")
-	f, err := os.Create(big)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(100 << 20); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	fifo := specialtest.FIFO(t, dir, "ca.fifo")
+	big := specialtest.Sparse(t, dir, "big.pem", 100<<20)
 	files := []struct{ name, path, says string }{
 		{"FIFO", fifo, "named pipe (FIFO), not a regular file"},
 		{"/dev/zero", "/dev/zero", "character device, not a regular file"},
@@ -175,19 +164,8 @@ func TestURLUserInfoNotPrinted(t *testing.T) {
 func TestAuditSpecialFiles(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo.json")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip(err)
-	}
-	huge := filepath.Join(dir, "huge.json")
-	f, err := os.Create(huge)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(2 << 30); err != nil { // sparse
-		t.Fatal(err)
-	}
-	f.Close()
+	fifo := specialtest.FIFO(t, dir, "fifo.json")
+	huge := specialtest.Sparse(t, dir, "huge.json", 2<<30)
 	_, env := startFleet(t, simulator.Fleet{Projects: 5})
 	for _, tc := range []struct{ path, words string }{
 		{fifo, "named pipe"}, {"/dev/zero", "character device"}, {dir, "directory"}, {huge, "too large"},

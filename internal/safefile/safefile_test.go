@@ -11,24 +11,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sonar-preflight/internal/safefile/specialtest"
 )
 
 func TestRead(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	big := filepath.Join(dir, "big.pem")
-	f, err := os.Create(big)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(100 << 20); err != nil { // sparse: 100 MB without writing them
-		t.Fatal(err)
-	}
-	f.Close()
+	fifo := specialtest.FIFO(t, dir, "fifo")
+	big := specialtest.Sparse(t, dir, "big.pem", 100<<20)
 	small := filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(small, []byte("-----BEGIN CERTIFICATE-----\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -98,19 +89,8 @@ func contains(s, sub string) bool {
 func TestOpen(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	big := filepath.Join(dir, "big.json")
-	f, err := os.Create(big)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(100 << 20); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	fifo := specialtest.FIFO(t, dir, "fifo")
+	big := specialtest.Sparse(t, dir, "big.json", 100<<20)
 	loop := filepath.Join(dir, "loop")
 	if err := os.Symlink(loop, loop); err != nil {
 		t.Fatal(err)
