@@ -206,8 +206,25 @@ func resolve(base, p string) string {
 }
 
 func (c *Checkout) readShallow() error {
-	path := filepath.Join(c.CommonDir, "shallow")
-	f, err := open(path, maxShallow)
+	err := eachLine(filepath.Join(c.CommonDir, "shallow"), maxShallow, func(line string) bool {
+		if isObjectID(strings.TrimSpace(line)) {
+			c.ShallowCommits++
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	// Git removes the file when the history becomes complete; an empty one
+	// is not shallow.
+	c.Shallow = c.ShallowCommits > 0
+	return nil
+}
+
+// eachLine calls fn for each line of the file at path (at most max bytes,
+// opened as open does) until fn returns false. A missing file has no lines.
+func eachLine(path string, max int64, fn func(line string) bool) error {
+	f, err := open(path, max)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -218,16 +235,13 @@ func (c *Checkout) readShallow() error {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 4096), maxLine)
 	for sc.Scan() {
-		if isObjectID(strings.TrimSpace(sc.Text())) {
-			c.ShallowCommits++
+		if !fn(sc.Text()) {
+			return nil
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	// Git removes the file when the history becomes complete; an empty one
-	// is not shallow.
-	c.Shallow = c.ShallowCommits > 0
 	return nil
 }
 
@@ -317,35 +331,17 @@ func (c *Checkout) lookup(name string) (id, target string, found bool, err error
 
 // packed calls fn for each ref of packed-refs until fn returns false.
 func (c *Checkout) packed(fn func(ref, id string) bool) error {
-	path := filepath.Join(c.CommonDir, "packed-refs")
-	f, err := open(path, maxPackedRefs)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 4096), maxLine)
-	for sc.Scan() {
-		line := sc.Text()
+	return eachLine(filepath.Join(c.CommonDir, "packed-refs"), maxPackedRefs, func(line string) bool {
 		// "# pack-refs with: ..." heads the file; "^<id>" peels the tag above.
 		if line == "" || line[0] == '#' || line[0] == '^' {
-			continue
+			return true
 		}
 		id, ref, ok := strings.Cut(line, " ")
 		if !ok || !isObjectID(id) || !ValidRefName(ref) {
-			continue
+			return true
 		}
-		if !fn(ref, id) {
-			return nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	return nil
+		return fn(ref, id)
+	})
 }
 
 // BranchRefs are where the scanner's Git integration looks for a pull
