@@ -1,12 +1,9 @@
 package cli
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,9 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"context"
 
 	"sonar-preflight/internal/audit"
 	"sonar-preflight/internal/secret"
@@ -57,28 +51,7 @@ func startHostileFleet(t *testing.T, fl simulator.Fleet, rewrite func(r *http.Re
 		t.Fatal(err)
 	}
 	t.Cleanup(f.Close)
-	for _, e := range f.Resolve {
-		parts := strings.SplitN(e, ":", 3)
-		rig.addr[parts[0]] = parts[2]
-	}
-	pem, err := os.ReadFile(f.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	rig.client = &http.Client{
-		Timeout:       10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{RootCAs: pool},
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				host, _, _ := net.SplitHostPort(addr)
-				var d net.Dialer
-				return d.DialContext(ctx, network, rig.addr[strings.ToLower(host)])
-			},
-		},
-	}
+	rig.reach(t, f.Resolve, f.CAFile)
 	env := f.Env()
 	return f, env
 }
@@ -186,13 +159,7 @@ func TestHostileAudit(t *testing.T) {
 	t.Parallel()
 	parse := taskLibParser(t)
 	all := hostileAuditFields()
-	fields := func(codes ...string) []hostileField {
-		var out []hostileField
-		for _, c := range codes {
-			out = append(out, all[c])
-		}
-		return out
-	}
+	fields := func(codes ...string) []hostileField { return pickFields(all, codes...) }
 	runs := []struct {
 		name   string
 		fields []hostileField

@@ -128,13 +128,7 @@ func TestHostilePullRequestAndPlatform(t *testing.T) {
 	t.Parallel()
 	parse := taskLibParser(t)
 	all := hostilePRFields()
-	fields := func(codes ...string) []hostileField {
-		var out []hostileField
-		for _, c := range codes {
-			out = append(out, all[c])
-		}
-		return out
-	}
+	fields := func(codes ...string) []hostileField { return pickFields(all, codes...) }
 	env := func(code string, names ...string) map[string]string {
 		m := map[string]string{}
 		for _, n := range names {

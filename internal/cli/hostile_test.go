@@ -279,11 +279,21 @@ func startHostile(t *testing.T, scenario string, rewrite func(r *http.Request, a
 	}
 	t.Cleanup(sim.Close)
 	rig.sim = sim
-	for _, e := range sim.Resolve {
+	rig.reach(t, sim.Resolve, sim.CAFile)
+	rig.env = sim.Env()
+	rig.env["AGENT_TEMPDIRECTORY"] = t.TempDir()
+	return rig
+}
+
+// reach lets rig.client reach the simulator's hosts as the program does:
+// through its resolve map and trusting its CA, following no redirect.
+func (rig *hostileRig) reach(t *testing.T, resolve []string, caFile string) {
+	t.Helper()
+	for _, e := range resolve {
 		parts := strings.SplitN(e, ":", 3)
 		rig.addr[parts[0]] = parts[2]
 	}
-	pem, err := os.ReadFile(sim.CAFile)
+	pem, err := os.ReadFile(caFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,9 +311,15 @@ func startHostile(t *testing.T, scenario string, rewrite func(r *http.Request, a
 			},
 		},
 	}
-	rig.env = sim.Env()
-	rig.env["AGENT_TEMPDIRECTORY"] = t.TempDir()
-	return rig
+}
+
+// pickFields returns the fields of all with the given codes, in that order.
+func pickFields(all map[string]hostileField, codes ...string) []hostileField {
+	var out []hostileField
+	for _, c := range codes {
+		out = append(out, all[c])
+	}
+	return out
 }
 
 // real fetches the simulator's own answer to r.
