@@ -188,3 +188,51 @@ func TokenDestinations(h Host) []string {
 	}
 	return []string{strings.TrimRight(h.APIURL, "/")}
 }
+
+// ErrAPIURL is returned for a URL that names no GitHub REST API.
+var ErrAPIURL = errors.New("not a GitHub API URL")
+
+// HostFromAPIURL reads the GitHub a REST API URL names: the URL of a
+// SonarQube GitHub configuration record (https://api.github.com,
+// https://ghe.example/api/v3, https://api.SUB.ghe.com) or a URL a user names
+// for the fleet audit, where the web address of the same GitHub
+// (https://github.com, https://ghe.example, https://SUB.ghe.com) is
+// accepted too. User info, a query or a fragment make it no API URL: a
+// record or setting that carries them is not one this tool guesses at.
+func HostFromAPIURL(raw string) (Host, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || u.Opaque != "" ||
+		u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		// The parse error repeats the input; name only the problem.
+		return Host{}, fmt.Errorf("github: %w (expected https://api.github.com or https://HOST/api/v3)", ErrAPIURL)
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	path := strings.ToLower(strings.TrimRight(u.EscapedPath(), "/"))
+	hp := hostPort(u.Scheme, host, u.Port())
+	switch {
+	case host == "api.github.com" || host == "github.com" || host == "www.github.com":
+		if u.Scheme != "https" || hp != host || path != "" {
+			break
+		}
+		return Host{APIURL: dotComAPI, WebHost: dotComWeb}, nil
+	case strings.HasSuffix(host, ".ghe.com"):
+		// Data residency: api.SUB.ghe.com serves SUB.ghe.com's API at its root.
+		tenant := strings.TrimPrefix(host, "api.")
+		if u.Scheme != "https" || hp != host || path != "" || strings.Count(tenant, ".") != 2 {
+			break
+		}
+		return Host{APIURL: "https://api." + tenant + "/", Enterprise: true, WebHost: tenant}, nil
+	default:
+		if path != "" && path != ghesPrefix {
+			break
+		}
+		return Host{APIURL: u.Scheme + "://" + hp + ghesPrefix + "/", Enterprise: true, WebHost: hp}, nil
+	}
+	return Host{}, fmt.Errorf("github: %s: %w (expected https://api.github.com, https://HOST/api/v3 or https://api.SUB.ghe.com)", redacted(u), ErrAPIURL)
+}
+
+// DotCom is github.com's REST API.
+func DotCom() Host { return Host{APIURL: dotComAPI, WebHost: dotComWeb} }
+
+// Key names h's API for comparisons: its API URL, without the final slash.
+func (h Host) Key() string { return strings.TrimRight(h.APIURL, "/") }
