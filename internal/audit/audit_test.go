@@ -189,6 +189,60 @@ func TestGateHonoursRetryAfter(t *testing.T) {
 	}
 }
 
+// TestGateHonoursGitHubRateLimits: GitHub's x-ratelimit-remaining: 0 means
+// refused until x-ratelimit-reset ("Rate limits for the REST API"): a near
+// reset pauses the host until then; a far one does not hold the run (the
+// go-github client refuses further requests itself); Azure DevOps' same
+// header (no X-GitHub-Request-Id) only means delayed and pauses nothing.
+func TestGateHonoursGitHubRateLimits(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		github bool
+		reset  time.Duration
+		minGap time.Duration
+		maxGap time.Duration
+	}{
+		{name: "GitHub, reset in 1 s", github: true, reset: time.Second, minGap: 900 * time.Millisecond, maxGap: 10 * time.Second},
+		{name: "GitHub, reset in 2 h", github: true, reset: 2 * time.Hour, maxGap: 500 * time.Millisecond},
+		{name: "Azure DevOps, reset in 1 s", reset: time.Second, maxGap: 500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			var mu sync.Mutex
+			var times []time.Time
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				times = append(times, time.Now())
+				first := len(times) == 1
+				mu.Unlock()
+				if tc.github {
+					w.Header().Set("X-GitHub-Request-Id", "C0DE:1:2:3:4")
+				}
+				if first {
+					w.Header().Set("X-RateLimit-Remaining", "0")
+					// Epoch seconds: the reset is rounded up to the next second.
+					w.Header().Set("X-RateLimit-Reset", fmt.Sprint(start.Add(tc.reset).Add(time.Second-1).Unix()))
+					w.WriteHeader(http.StatusForbidden)
+				}
+			}))
+			t.Cleanup(srv.Close)
+			hc := &http.Client{Transport: &Gate{Base: http.DefaultTransport, Limit: 4}}
+			for range 2 {
+				resp, err := hc.Get(srv.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+			}
+			if gap := times[1].Sub(times[0]); gap < tc.minGap || gap > tc.maxGap {
+				t.Errorf("second request %s after the first, want between %s and %s", gap, tc.minGap, tc.maxGap)
+			}
+		})
+	}
+}
+
 // TestGateStopsAtDeadline: a pause longer than the caller's deadline ends
 // with the context's error, not a late request.
 func TestGateStopsAtDeadline(t *testing.T) {

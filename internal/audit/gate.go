@@ -18,7 +18,8 @@ import (
 // starts refusing, and with 429/503) pauses new requests to that host for
 // that long; X-RateLimit-Remaining: 0 (Microsoft's "Rate and usage
 // limits": requests are being delayed) lets one request at a time through
-// until the host reports capacity again. The retries of a refused request
+// until the host reports capacity again; GitHub's own headers pause its
+// host until its limit resets (observeGitHub). The retries of a refused request
 // (httpx, inside Base) stay within its slot, so a slot is one logical
 // request. Gate counts the requests it lets through.
 type Gate struct {
@@ -105,13 +106,13 @@ func (g *Gate) RoundTrip(req *http.Request) (*http.Response, error) {
 	g.sent.Add(1)
 	resp, err := g.Base.RoundTrip(req)
 	if resp != nil {
-		g.observe(hg, resp.Header)
+		g.observe(hg, resp.StatusCode, resp.Header)
 	}
 	return resp, err
 }
 
 // observe reads what the host said about its load.
-func (g *Gate) observe(hg *hostGate, h http.Header) {
+func (g *Gate) observe(hg *hostGate, status int, h http.Header) {
 	maxWait := g.MaxWait
 	if maxWait <= 0 {
 		maxWait = 60 * time.Second
@@ -124,10 +125,46 @@ func (g *Gate) observe(hg *hostGate, h http.Header) {
 			hg.pauseTill = till
 		}
 	}
+	if h.Get("X-GitHub-Request-Id") != "" {
+		g.observeGitHub(hg, status, h, maxWait)
+		return
+	}
 	if rem := strings.TrimSpace(h.Get("X-RateLimit-Remaining")); rem != "" {
 		if n, err := strconv.ParseFloat(rem, 64); err == nil {
 			hg.throttled = n <= 0
 		}
+	}
+}
+
+// observeGitHub reads GitHub's rate-limit headers (every answer of its REST
+// API carries X-GitHub-Request-Id). They mean something else than Azure
+// DevOps' ("Rate limits for the REST API"): x-ratelimit-remaining: 0 says
+// that requests are refused, not delayed, until x-ratelimit-reset (UTC
+// epoch seconds), and "you should not make another request until after"
+// it; a secondary limit that names no time asks to "wait for at least one
+// minute before retrying". A reset within maxWait pauses the host until
+// then. A later one does not: the run would only wait to be refused, and
+// the go-github client, which read the same headers, refuses every further
+// request to the host itself until the reset, so only the requests already
+// on their way are sent and refused. hg.mu is held.
+func (g *Gate) observeGitHub(hg *hostGate, status int, h http.Header, maxWait time.Duration) {
+	pause := func(d time.Duration) {
+		if till := g.now().Add(min(d, maxWait)); d > 0 && till.After(hg.pauseTill) {
+			hg.pauseTill = till
+		}
+	}
+	if strings.TrimSpace(h.Get("X-RateLimit-Remaining")) == "0" {
+		s, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64)
+		switch {
+		case err != nil:
+			pause(time.Minute)
+		case time.Unix(s, 0).Sub(g.now()) <= maxWait:
+			pause(time.Unix(s, 0).Sub(g.now()))
+		}
+		return
+	}
+	if status == http.StatusTooManyRequests && h.Get("Retry-After") == "" {
+		pause(time.Minute)
 	}
 }
 

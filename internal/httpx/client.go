@@ -236,6 +236,18 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if resp != nil {
 			if ra, ok := RetryAfter(resp.Header.Get("Retry-After"), t.o.Now); ok {
 				wait = ra
+			} else if reset, ok := rateLimitReset(resp.Header, t.o.Now); ok {
+				// A used-up rate limit without Retry-After (GitHub's
+				// primary limit): "you should not retry your request
+				// until after the time specified by the
+				// x-ratelimit-reset header". Wait for it if it is near;
+				// else give the refusal back rather than repeat it.
+				if reset > t.o.MaxRetryWait {
+					t.o.Logger.Debug().Str("method", req.Method).Str("url", redURL).Int("attempt", attempt).
+						Str("reason", reason).Dur("reset", reset).Msg("http retry skipped: the rate limit resets later than a retry waits")
+					return resp, err
+				}
+				wait = reset
 			}
 		}
 		wait = min(wait, t.o.MaxRetryWait)
@@ -432,6 +444,20 @@ func RetryAfter(v string, now func() time.Time) (time.Duration, bool) {
 		return max(at.Sub(now()), 0), true
 	}
 	return 0, false
+}
+
+// rateLimitReset is how long until a used-up rate limit resets:
+// X-RateLimit-Remaining is 0 and X-RateLimit-Reset holds UTC epoch seconds
+// (GitHub's "Rate limits for the REST API"). ok is false otherwise.
+func rateLimitReset(h http.Header, now func() time.Time) (time.Duration, bool) {
+	if strings.TrimSpace(h.Get("X-RateLimit-Remaining")) != "0" || now == nil {
+		return 0, false
+	}
+	s, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64)
+	if err != nil || s <= 0 {
+		return 0, false
+	}
+	return max(time.Unix(s, 0).Sub(now()), 0), true
 }
 
 // retain replaces a retried response's body with its first bytes in memory

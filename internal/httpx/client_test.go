@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -146,6 +148,48 @@ func TestRetryAfter(t *testing.T) {
 			}
 			if w := rec.all(); len(w) != 1 || w[0] != tc.want {
 				t.Errorf("waits = %v, want [%v]", w, tc.want)
+			}
+		})
+	}
+}
+
+// TestRateLimitResetHonoured: a 429 whose rate limit is used up
+// (X-RateLimit-Remaining: 0) names no Retry-After but when the limit
+// resets (GitHub's primary limit: "you should not retry your request until
+// after the time specified by the x-ratelimit-reset header"): the retry
+// waits for a near reset, and a far one is given back unrepeated.
+func TestRateLimitResetHonoured(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name      string
+		reset     time.Time
+		remaining string
+		wantHits  int32
+		wantWaits []time.Duration
+	}{
+		{"reset in 3 s", now.Add(3 * time.Second), "0", 2, []time.Duration{3 * time.Second}},
+		{"reset in an hour", now.Add(time.Hour), "0", 1, nil},
+		{"reset passed", now.Add(-time.Minute), "0", 2, []time.Duration{0}},
+		{"limit not used up", now.Add(time.Hour), "12", 2, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var hits atomic.Int32
+			hdr := http.Header{"X-Ratelimit-Remaining": {tc.remaining}, "X-Ratelimit-Reset": {strconv.FormatInt(tc.reset.Unix(), 10)}}
+			srv := httptest.NewServer(scripted([]int{429, 200}, map[int]http.Header{429: hdr}, &hits))
+			t.Cleanup(srv.Close)
+			rec := &waitRecorder{}
+			c, _ := newTestClient(t, Options{wait: rec.wait, Now: func() time.Time { return now }})
+			if _, err := fetch(t, c, "GET", srv.URL+"/orgs/contoso/repos", nil, 0); err != nil {
+				t.Fatal(err)
+			}
+			waits := rec.all()
+			if tc.remaining != "0" && len(waits) == 1 {
+				waits = nil // the backoff's own wait, whatever it is
+			}
+			if hits.Load() != tc.wantHits || !slices.Equal(waits, tc.wantWaits) {
+				t.Errorf("%d attempts, waits %v; want %d, %v", hits.Load(), waits, tc.wantHits, tc.wantWaits)
 			}
 		})
 	}
