@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,9 @@ type Fleet struct {
 	NoV2 bool
 	// Mix says how many projects show each finding; the rest are healthy.
 	Mix FleetMix
+	// GitHubRateLimit is GitHub.com's primary rate limit for the token, in
+	// requests (0 means 5,000, an hour's allowance of a personal token).
+	GitHubRateLimit int
 }
 
 // FleetMix counts the projects of each kind. Monorepo counts projects, in
@@ -47,7 +51,16 @@ type FleetMix struct {
 	NotVisible     int // Azure DevOps project not visible to the audit's PAT
 	Monorepo       int // bound in pairs to one repository, monorepo off
 	MainBranch     int // SonarQube main branch "main", repository default "develop"
-	GitHub         int // bound to a GitHub repository
+	// GitHub-bound projects (fleet_github.go): healthy in organization
+	// contoso, whose repositories the token reads, and the kinds below.
+	GitHub           int
+	GitHubUser       int // healthy, in user account octo-dev (public: its listing shows it)
+	GitHubMissing    int // no repository of the bound name in contoso (deleted)
+	GitHubRenamed    int // renamed in contoso: listed under a new name, GET /repos of the old one answers 301
+	GitHubArchived   int // archived
+	GitHubNotVisible int // private in organization fabrikam, of which the token sees only public repositories
+	GitHubMainBranch int // default_branch "develop", SonarQube's main branch "main"
+	GitHubEnterprise int // healthy, on the GitHub Enterprise Server FleetGHESHost (record FleetGHESRecord)
 }
 
 // Fleet kinds.
@@ -66,6 +79,13 @@ const (
 	kindMonorepo
 	kindMainBranch
 	kindGitHub
+	kindGitHubUser
+	kindGitHubMissing
+	kindGitHubRenamed
+	kindGitHubArchived
+	kindGitHubNotVisible
+	kindGitHubMainBranch
+	kindGitHubEnterprise
 )
 
 // Records of a fleet.
@@ -118,12 +138,13 @@ type fleetAzProject struct {
 
 // FleetServers is a running fleet simulator.
 type FleetServers struct {
-	Fleet      Fleet
-	SonarURL   string
-	CAFile     string
-	Resolve    []string
-	AdminToken string // a SonarQube token with Administer System
-	PAT        string // the audit's Azure DevOps PAT
+	Fleet       Fleet
+	SonarURL    string
+	CAFile      string
+	Resolve     []string
+	AdminToken  string // a SonarQube token with Administer System
+	PAT         string // the audit's Azure DevOps PAT
+	GitHubToken string // the audit's GitHub token
 
 	projects []fleetProject // by index
 	byKey    map[string]int
@@ -138,6 +159,8 @@ type FleetServers struct {
 	servers        []*httptest.Server
 	requests       atomic.Int64
 	now            func() time.Time
+	gh             *ghFleet
+	ghUsed         atomic.Int64 // GitHub.com requests counted against the rate limit
 }
 
 type fleetRecord struct {
@@ -149,17 +172,19 @@ type fleetRecord struct {
 func (f *FleetServers) Requests() int64 { return f.requests.Load() }
 
 // Renamed maps the key of each project whose repository was renamed to
-// the repository's id and the Azure DevOps project's id, as a previous
-// audit would have recorded them.
+// the repository's id and the Azure DevOps project's id (GitHub's
+// repository id and "" for a GitHub repository), as a previous audit would
+// have recorded them.
 func (f *FleetServers) Renamed() map[string][2]string { return f.renamed }
 
 // Close stops the servers.
 func (f *FleetServers) Close() { closeAll(f.servers) }
 
 // Env is the environment an audit of the fleet runs with. It names the
-// fleet's organizations (SONAR_PREFLIGHT_ORGANIZATIONS), as a user does:
-// the audit sends the PAT only to organizations named for it, not to those
-// SonarQube's records name.
+// fleet's organizations (SONAR_PREFLIGHT_ORGANIZATIONS) and its GitHub
+// Enterprise Server (SONAR_PREFLIGHT_GITHUB_URLS), as a user does: the
+// audit sends the PAT and the GitHub token only where they are named, not
+// where SonarQube's records point.
 func (f *FleetServers) Env() map[string]string {
 	var orgs []string
 	for i := 0; i < f.Fleet.Orgs; i++ {
@@ -172,12 +197,14 @@ func (f *FleetServers) Env() map[string]string {
 		"SONAR_PREFLIGHT_RESOLVE":       strings.Join(f.Resolve, ","),
 		"SSL_CERT_FILE":                 f.CAFile,
 		"SONAR_PREFLIGHT_ORGANIZATIONS": strings.Join(orgs, ","),
+		"GITHUB_TOKEN":                  f.GitHubToken,
+		"SONAR_PREFLIGHT_GITHUB_URLS":   FleetGHESAPI,
 	}
 }
 
 // StartFleet generates the fleet and serves it on loopback: SonarQube at
-// SonarHost, Azure DevOps at dev.azure.com, both over TLS with the
-// simulator's CA. Options.Latency, Now, OnRequest and Dir apply.
+// SonarHost, Azure DevOps at dev.azure.com, GitHub at api.github.com and
+// FleetGHESHost, all over TLS with the simulator's CA. Options.Latency, Now, OnRequest and Dir apply.
 func StartFleet(fl Fleet, opts Options) (*FleetServers, error) {
 	if opts.Dir == "" {
 		return nil, fmt.Errorf("simulator: Options.Dir is required")
@@ -188,7 +215,7 @@ func StartFleet(fl Fleet, opts Options) (*FleetServers, error) {
 	if fl.Version == "" {
 		fl.Version = DefaultSonarVersion
 	}
-	f := &FleetServers{Fleet: fl, AdminToken: "squ_" + randHex(20), PAT: randPAT(), now: opts.Now}
+	f := &FleetServers{Fleet: fl, AdminToken: "squ_" + randHex(20), PAT: randPAT(), GitHubToken: "ghp_" + randHex(18), now: opts.Now}
 	if f.now == nil {
 		f.now = time.Now
 	}
@@ -208,6 +235,7 @@ func StartFleet(fl Fleet, opts Options) (*FleetServers, error) {
 	}), []service{
 		{hosts: []string{SonarHost}, handler: &fleetSonar{f: f}},
 		{hosts: []string{"dev.azure.com"}, handler: &fleetAzdo{f: f}},
+		{hosts: []string{gitHubDotComAPI, FleetGHESHost}, handler: &fleetGitHub{f: f}},
 	})
 	if err != nil {
 		return nil, err
@@ -226,7 +254,10 @@ func (f *FleetServers) generate() {
 		{kindRecordGone, fl.Mix.RecordGone}, {kindBadURL, fl.Mix.BadRecordURL}, {kindRejected, fl.Mix.RecordRejected},
 		{kindMissing, fl.Mix.RepoMissing}, {kindRenamed, fl.Mix.RepoRenamed}, {kindDisabled, fl.Mix.RepoDisabled},
 		{kindNotVisible, fl.Mix.NotVisible}, {kindMonorepo, fl.Mix.Monorepo &^ 1}, {kindMainBranch, fl.Mix.MainBranch},
-		{kindGitHub, fl.Mix.GitHub},
+		{kindGitHub, fl.Mix.GitHub}, {kindGitHubUser, fl.Mix.GitHubUser}, {kindGitHubMissing, fl.Mix.GitHubMissing},
+		{kindGitHubRenamed, fl.Mix.GitHubRenamed}, {kindGitHubArchived, fl.Mix.GitHubArchived},
+		{kindGitHubNotVisible, fl.Mix.GitHubNotVisible}, {kindGitHubMainBranch, fl.Mix.GitHubMainBranch},
+		{kindGitHubEnterprise, fl.Mix.GitHubEnterprise},
 	} {
 		// Spread each kind over the key space, so that every shard sees
 		// some: project i gets the kind at position (i*stride) mod n.
@@ -259,9 +290,13 @@ func (f *FleetServers) generate() {
 			// AzureDevOpsValidator turns every failure into this sentence.
 			validation: "Invalid Azure URL or Personal Access Token"})
 	}
-	if fl.Mix.GitHub > 0 {
+	if m := fl.Mix; m.GitHub+m.GitHubUser+m.GitHubMissing+m.GitHubRenamed+m.GitHubArchived+m.GitHubNotVisible+m.GitHubMainBranch > 0 {
 		f.records = append(f.records, fleetRecord{id: "AZrecGitHub", key: FleetGitHubRecord, alm: "github", url: "https://api.github.com"})
 	}
+	if fl.Mix.GitHubEnterprise > 0 {
+		f.records = append(f.records, fleetRecord{id: "AZrecGHES", key: FleetGHESRecord, alm: "github", url: FleetGHESAPI})
+	}
+	f.gh = &ghFleet{byID: map[int64]int{}, byName: map[string]int{}, former: map[string]int{}, owners: map[string]*ghOwnerData{}}
 	recordID := map[string]string{}
 	for _, r := range f.records {
 		recordID[r.key] = r.id
@@ -351,8 +386,14 @@ func (f *FleetServers) generate() {
 			}
 		case kindMainBranch:
 			addRepo(org, proj, p.repo, repoID, "refs/heads/develop", false)
-		case kindGitHub:
-			p.record, p.slug, p.repo = FleetGitHubRecord, "", "contoso/"+p.repo
+		case kindGitHub, kindGitHubUser, kindGitHubMissing, kindGitHubRenamed, kindGitHubArchived, kindGitHubNotVisible,
+			kindGitHubMainBranch, kindGitHubEnterprise:
+			p.slug = ""
+			p.record, p.repo = f.ghBinding(kind, p.repo)
+			if kind == kindGitHubRenamed {
+				i := f.gh.former[gitHubDotComAPI+"/"+strings.ToLower(p.repo)]
+				f.renamed[p.key] = [2]string{strconv.FormatInt(f.gh.repos[i].id, 10), ""}
+			}
 		default:
 			addRepo(org, proj, p.repo, repoID, "refs/heads/main", false)
 		}
@@ -362,6 +403,8 @@ func (f *FleetServers) generate() {
 		f.projects[i] = p
 		f.byKey[p.key] = i
 	}
+
+	f.ghFinish()
 
 	// api/projects/search: ORDER BY LOWER(p.name), p.name, then creation.
 	f.byName = make([]int, n)
@@ -436,6 +479,9 @@ var kindNames = map[int]string{
 	kindRecordGone: "record-gone", kindBadURL: "bad-record-url", kindRejected: "record-rejected",
 	kindMissing: "repo-missing", kindRenamed: "repo-renamed", kindDisabled: "repo-disabled",
 	kindNotVisible: "not-visible", kindMonorepo: "monorepo", kindMainBranch: "main-branch", kindGitHub: "github",
+	kindGitHubUser: "github-user", kindGitHubMissing: "github-missing", kindGitHubRenamed: "github-renamed",
+	kindGitHubArchived: "github-archived", kindGitHubNotVisible: "github-not-visible", kindGitHubMainBranch: "github-main-branch",
+	kindGitHubEnterprise: "github-enterprise",
 }
 
 // KindOf names the kind of the project with this key ("" if unknown), for
