@@ -140,9 +140,10 @@ var findingTitles = map[string]string{
 	FindRecordURL:      "record URL of the wrong shape",
 	FindRecordRejected: "record refused by SonarQube's validation",
 	FindRepoMissing:    "repository missing",
-	FindRepoRenamed:    "repository or project renamed",
+	FindRepoRenamed:    "repository, project or owner renamed",
 	FindRepoDisabled:   "repository disabled",
-	FindRepoNotVisible: "repository or project not visible to the PAT",
+	FindRepoArchived:   "GitHub repository archived",
+	FindRepoNotVisible: "repository or project not visible to the PAT or token",
 	FindMonorepo:       "several projects on one repository without monorepo",
 	FindMainBranch:     "main branch is not the default branch",
 	FindUnreadable:     "could not be read",
@@ -161,7 +162,7 @@ func (d *Digest) Text() string {
 	}
 	fmt.Fprintf(&b, "%s: %s\n%s · %d requests in %s\n", head, strings.ToUpper(string(d.Verdict)), d.tally(), d.Requests, roundDuration(d.Elapsed))
 	for _, k := range sortedKeys(d.Header.Paths) {
-		fmt.Fprintf(&b, "  %s read through %s\n", Show(k), Show(d.Header.Paths[k]))
+		wrapHanging(&b, Show(k)+" read through "+Show(d.Header.Paths[k]), "  ", "    ")
 	}
 	if len(d.Header.Records) > 0 {
 		b.WriteString("\nRecords\n")

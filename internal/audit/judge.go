@@ -6,7 +6,6 @@ import (
 	"math"
 	"strings"
 
-	"sonar-preflight/internal/azdo"
 	"sonar-preflight/internal/sonar"
 )
 
@@ -145,9 +144,13 @@ func (a *Audit) bindingFindings(p *projState, out *Project) []Finding {
 			Message: "SonarQube's validation of its record " + quote(rec.Key) + " fails (" + quote(rec.refusal) + "): no pull request of this project can be decorated.",
 			Remedy:  "Fix record " + quote(rec.Key) + ": " + validationRemedy(rec.Alm)})
 	}
-	if b.Alm != sonar.AlmAzure {
+	switch b.Alm {
+	case sonar.AlmAzure:
+	case sonar.AlmGitHub:
+		return append(fs, a.gitHubFindings(p, rec, out)...)
+	default:
 		fs = append(fs, Finding{ID: FindNotChecked, Status: Note,
-			Message: fmt.Sprintf("Bound to %s repository %s: the audit checks its record, and lists repositories on Azure DevOps only.", almName(b.Alm), quote(b.Repository))})
+			Message: fmt.Sprintf("Bound to %s repository %s: the audit checks its record, and lists repositories on Azure DevOps and GitHub only.", almName(b.Alm), quote(b.Repository))})
 		return fs
 	}
 	return append(fs, a.repoFindings(p, rec, out)...)
@@ -178,7 +181,7 @@ func (a *Audit) repoFindings(p *projState, rec *recState, out *Project) []Findin
 				Message: where + " is disabled in Azure DevOps: nothing can be pushed, built or decorated there.",
 				Remedy:  "Re-enable the repository (Project Settings > Repositories), or delete the SonarQube project if it is retired."}}
 		}
-		return a.branchFindings(p, repo, out)
+		return a.branchFindings(p, repo.DefaultBranch, out)
 	}
 	// Not found under its name: a baseline id (or an id in the binding)
 	// tells a rename.
@@ -243,8 +246,8 @@ func (a *Audit) renamed(p *projState, st *orgState) *Finding {
 
 // branchFindings compares SonarQube's main branch with the repository's
 // default branch.
-func (a *Audit) branchFindings(p *projState, repo *azdo.Repository, out *Project) []Finding {
-	if !a.opts.Branches || repo.DefaultBranch == "" {
+func (a *Audit) branchFindings(p *projState, defaultRef string, out *Project) []Finding {
+	if !a.opts.Branches || defaultRef == "" {
 		return nil
 	}
 	if p.branchErr != nil {
@@ -255,11 +258,11 @@ func (a *Audit) branchFindings(p *projState, repo *azdo.Repository, out *Project
 		return nil
 	}
 	out.MainBranch = p.mainBranch
-	if why := compareMainBranch(p.mainBranch, repo.DefaultBranch); why != "" {
+	if why := compareMainBranch(p.mainBranch, defaultRef); why != "" {
 		return []Finding{{ID: FindMainBranch, Status: Warn,
 			Message: Show(why) + ".",
 			Remedy: fmt.Sprintf("In SonarQube, Project Settings > Branches and Pull Requests: rename the main branch %s to %s (Web API: POST api/project_branches/rename with project and name), or, where a branch %s already exists, set it as the main branch (10.2+: api/project_branches/set_main); or change the repository's default branch if SonarQube is right.",
-				quote(p.mainBranch), quote(defaultBranchName(repo.DefaultBranch)), quote(defaultBranchName(repo.DefaultBranch)))}}
+				quote(p.mainBranch), quote(defaultBranchName(defaultRef)), quote(defaultBranchName(defaultRef)))}}
 	}
 	return nil
 }

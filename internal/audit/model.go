@@ -50,22 +50,23 @@ const (
 	FindRecordGone     = "record.gone"       // bound to a record that no longer exists
 	FindRecordURL      = "record.url"        // record URL of the wrong shape
 	FindRecordRejected = "record.rejected"   // SonarQube's validation of the record fails
-	FindRepoMissing    = "repo.missing"      // repository absent from a visible Azure DevOps project
-	FindRepoRenamed    = "repo.renamed"      // same id under another name (repository or project)
-	FindRepoDisabled   = "repo.disabled"     // the repository is disabled
-	FindRepoNotVisible = "repo.not-visible"  // project or repository not visible to the PAT: could not verify
+	FindRepoMissing    = "repo.missing"      // repository absent from a visible Azure DevOps project, or from a GitHub owner the token reads
+	FindRepoRenamed    = "repo.renamed"      // same id under another name (repository, project or GitHub owner)
+	FindRepoDisabled   = "repo.disabled"     // the repository is disabled (Azure DevOps isDisabled, GitHub disabled)
+	FindRepoArchived   = "repo.archived"     // the GitHub repository is archived: read-only
+	FindRepoNotVisible = "repo.not-visible"  // project or repository not visible to the PAT or token: could not verify
 	FindMonorepo       = "binding.monorepo"  // several projects bound to one repository without monorepo
 	FindMainBranch     = "branch.main"       // SonarQube main branch ≠ repository default branch
 	FindUnreadable     = "binding.unread"    // the binding or branches could not be read
 	FindNeverAnalysed  = "analysis.never"    // never analysed
 	FindStale          = "analysis.stale"    // not analysed for a while
-	FindNotChecked     = "binding.unchecked" // a platform whose repositories the audit does not list
+	FindNotChecked     = "binding.unchecked" // a repository the audit did not check (its platform, no credential, a host not named)
 	FindNotBound       = "binding.none"      // not bound to any DevOps Platform
 )
 
 var findingOrder = []string{
 	FindRecordGone, FindRecordURL, FindRecordRejected, FindRepoMissing, FindRepoRenamed, FindRepoDisabled,
-	FindRepoNotVisible, FindMonorepo, FindMainBranch, FindUnreadable, FindNeverAnalysed, FindStale,
+	FindRepoArchived, FindRepoNotVisible, FindMonorepo, FindMainBranch, FindUnreadable, FindNeverAnalysed, FindStale,
 	FindNotChecked, FindNotBound,
 }
 
@@ -96,12 +97,17 @@ type Project struct {
 	LastAnalysisDate string    `json:"last_analysis_date,omitempty"`
 	Binding          *Binding  `json:"binding,omitempty"`
 	// RepositoryID and AzureProjectID are the Azure DevOps ids the binding
-	// resolved to: a later audit given this report as its baseline can
-	// then tell a renamed repository from a deleted one.
+	// resolved to (RepositoryID is GitHub's repository id for a GitHub
+	// binding): a later audit given this report as its baseline can then
+	// tell a renamed repository from a deleted one.
 	RepositoryID   string `json:"repository_id,omitempty"`
 	AzureProjectID string `json:"azure_project_id,omitempty"`
 	DefaultBranch  string `json:"default_branch,omitempty"`
 	MainBranch     string `json:"main_branch,omitempty"`
+	// RepositoryVia is how a GitHub binding's repository was read: the
+	// owner's listing ("GET /orgs/contoso/repos") or the repository itself
+	// ("GET /repos/contoso/web-app").
+	RepositoryVia string `json:"repository_via,omitempty"`
 }
 
 // settle sorts the findings worst first and sets the project's status: the

@@ -65,6 +65,16 @@ type Options struct {
 	// Progress, when set, is called as projects are done (from one
 	// goroutine at a time).
 	Progress func(done, total int)
+	// GitHubToken reads the repositories of the GitHub bindings; empty
+	// skips the GitHub side (every GitHub-bound project then says it was
+	// not checked). It goes to GitHub.com's API, which giving a token
+	// names, and to the APIs of GitHubAPIs.
+	GitHubToken secret.Secret
+	// GitHubAPIs are GitHub REST APIs (GitHub Enterprise Server's
+	// https://HOST/api/v3, or its web address) named for the run: the
+	// user's --github-urls and the pipeline's own GitHub. A GitHub API
+	// that only a record names is not contacted.
+	GitHubAPIs []string
 	// Requests, when set, reports how many requests were sent so far
 	// (the Gate's count), for the report.
 	Requests func() int64
@@ -82,12 +92,14 @@ type Audit struct {
 	orgs    map[string]*orgState // by org key
 	// recordOrg maps a record key to its organization's state.
 	recordOrg map[string]*orgState
-	projects  []*projState // this shard's, sorted by key
-	groups    groups
-	started   time.Time
-	elapsed   time.Duration
-	mu        sync.Mutex // guards records while they are validated
-	requests  int64
+	// recordGH maps a GitHub record's key to its GitHub's state.
+	recordGH map[string]*ghHost
+	projects []*projState // this shard's, sorted by key
+	groups   groups
+	started  time.Time
+	elapsed  time.Duration
+	mu       sync.Mutex // guards records while they are validated
+	requests int64
 }
 
 type recState struct {
@@ -121,7 +133,8 @@ type projState struct {
 	bindErr                 error
 	mainBranch              string
 	branchErr               error
-	done                    bool // every request of the project was made
+	gh                      *ghResult // a GitHub binding's repository, once read
+	done                    bool      // every request of the project was made
 }
 
 // BaselineEntry is what a previous report said about a project's
@@ -161,6 +174,7 @@ func Run(ctx context.Context, o Options) (*Audit, error) {
 		records:   map[string]*recState{},
 		orgs:      map[string]*orgState{},
 		recordOrg: map[string]*orgState{},
+		recordGH:  map[string]*ghHost{},
 		header: Header{
 			Tool:   "sonar-preflight audit",
 			Server: o.Sonar.BaseURL(),
@@ -222,6 +236,7 @@ func (a *Audit) run(ctx context.Context) error {
 		a.loadRecords(l.defs)
 		a.validateRecords(ctx, &side)
 		a.listOrganizations(ctx, &side)
+		a.planGitHub()
 	}()
 	wg.Add(3)
 	go func() { defer wg.Done(); l.dop, l.dopErr = o.Sonar.DopSettings(ctx) }()
@@ -673,14 +688,22 @@ func (a *Audit) chain(ctx context.Context, p *projState, v2 bool, listed map[str
 	if ctx.Err() != nil {
 		return
 	}
-	if o.Branches && p.bound != nil && !p.bound.dangling && p.bound.Alm == sonar.AlmAzure {
+	compare := false
+	switch {
+	case p.bound == nil || p.bound.dangling:
+	case p.bound.Alm == sonar.AlmAzure:
 		waitOrgs()
-		if repo, st := a.resolve(p); repo != nil && st == "" && repo.DefaultBranch != "" && !repo.IsDisabled {
-			var branches []sonar.ProjectBranch
-			branches, p.branchErr = o.Sonar.ProjectBranches(ctx, p.key)
-			if main, ok := sonar.MainBranch(branches); ok {
-				p.mainBranch = main.Name
-			}
+		repo, st := a.resolve(p)
+		compare = repo != nil && st == "" && repo.DefaultBranch != "" && !repo.IsDisabled
+	case p.bound.Alm == sonar.AlmGitHub:
+		a.checkGitHub(ctx, p)
+		compare = p.gh != nil && p.gh.repo != nil && p.gh.repo.DefaultBranch != "" && !p.gh.repo.Disabled && !p.gh.repo.Archived
+	}
+	if o.Branches && compare && ctx.Err() == nil {
+		var branches []sonar.ProjectBranch
+		branches, p.branchErr = o.Sonar.ProjectBranches(ctx, p.key)
+		if main, ok := sonar.MainBranch(branches); ok {
+			p.mainBranch = main.Name
 		}
 	}
 	p.done = ctx.Err() == nil

@@ -15,7 +15,7 @@ func (p Project) Scrub(f func(string) string) Project {
 	}
 	p.Key, p.Name, p.Status = f(p.Key), f(p.Name), scrubStatus(p.Status, f)
 	p.LastAnalysisDate, p.RepositoryID, p.AzureProjectID = f(p.LastAnalysisDate), f(p.RepositoryID), f(p.AzureProjectID)
-	p.DefaultBranch, p.MainBranch = f(p.DefaultBranch), f(p.MainBranch)
+	p.DefaultBranch, p.MainBranch, p.RepositoryVia = f(p.DefaultBranch), f(p.MainBranch), f(p.RepositoryVia)
 	if p.Findings != nil {
 		fs := make([]Finding, len(p.Findings))
 		for i, x := range p.Findings {
@@ -62,7 +62,7 @@ func (h Header) Scrub(f func(string) string) Header {
 }
 
 // pathNames are the keys of Header.Paths the audit writes.
-var pathNames = []string{"projects", "records", "bindings", "repositories"}
+var pathNames = []string{"projects", "records", "bindings", "repositories", "github"}
 
 var statuses = []string{string(Skip), string(Pass), string(Note), string(Warn), string(Fail)}
 

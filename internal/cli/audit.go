@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"sonar-preflight/internal/azdo"
 	"sonar-preflight/internal/azp"
 	"sonar-preflight/internal/config"
+	"sonar-preflight/internal/github"
 	"sonar-preflight/internal/httpx"
 	"sonar-preflight/internal/report"
 	"sonar-preflight/internal/secret"
@@ -32,12 +34,13 @@ import (
 const auditHelp = `Usage: sonar-preflight audit [flags]
        sonar-preflight audit merge [flags] REPORT.json...
 
-Audits every project of a SonarQube server against its DevOps Platform records and
-Azure DevOps: records that are gone, refused or of the wrong URL shape; repositories
-missing, renamed, disabled or not visible; several projects on one repository without
-monorepo; main branch other than the repository's default branch; projects never or
-long not analysed. Reads listings first (projects, bindings, records, each
-organization's repositories) and asks per project only what no listing answers.
+Audits every project of a SonarQube server against its DevOps Platform records, Azure
+DevOps and GitHub: records that are gone, refused or of the wrong URL shape; repositories
+missing, renamed, disabled, archived or not visible; several projects on one repository
+without monorepo; main branch other than the repository's default branch; projects never
+or long not analysed. Reads listings first (projects, bindings, records, each
+organization's repositories, each GitHub owner's repositories) and asks per project only
+what no listing answers.
 
 Configuration as for check, without a project key: SonarQube URL and a token of a user
 with Administer System (SONAR_TOKEN, or SONAR_ADMIN_TOKEN when set; the service
@@ -49,8 +52,11 @@ AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION), which are listed too, and the pipeline
 (SYSTEM_TEAMFOUNDATIONCOLLECTIONURI). An organization that only SonarQube's records name
 is not contacted (the report says which) unless --trust-record-organizations (input
 trustRecordOrganizations) lets the PAT go to every Azure DevOps Services organization the
-records name. Other task inputs: auditReport, auditBaseline, requireBinding, auditTimeout,
-failOn.
+records name. Optional GitHub token (GITHUB_TOKEN, input gitHubToken): sent to GitHub.com's
+API, to the GitHub Enterprise APIs named with --github-urls (input gitHubUrls, variable
+SONAR_PREFLIGHT_GITHUB_URLS) and to the pipeline's own GitHub, never to one only
+SonarQube's records name. Other task inputs: auditReport, auditBaseline, requireBinding,
+auditTimeout, failOn.
 
 Sharding: --shard K/N audits the projects whose key hashes to K of N (1-based); inside a
 job with 'parallel: N' it defaults to SYSTEM_JOBPOSITIONINPHASE/SYSTEM_TOTALJOBSINPHASE.
@@ -68,6 +74,23 @@ type auditFlags struct {
 	shard, jsonFile, organizations, baseline, concurrency string
 	requireBinding, branches, trustRecordOrgs             bool
 	staleDays                                             int
+	gitHubURLs                                            listFlag
+}
+
+// listFlag is a flag given as a comma-separated list, any number of times.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, splitList(v)...)
+	return nil
+}
+
+// splitList splits a list written with commas, line breaks or spaces, as
+// the organizations input and its variable are.
+func splitList(v string) []string {
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' || r == '\t' })
 }
 
 // auditDefaultTimeout is the deadline when none is configured: a fleet
@@ -95,6 +118,9 @@ func (a App) audit(ctx context.Context, args []string, getenv func(string) strin
 	orgHelp := "one more Azure DevOps organization or collection `URL` to list, as --organizations (overrides the organization input and AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION)"
 	fs.StringVar(&af.organization, "organization", "", orgHelp)
 	fs.StringVar(&af.organization, "org", "", "short for --organization `URL`")
+	ghHelp := "GitHub Enterprise API `URLs` (comma-separated; https://HOST/api/v3, or the web address) the GitHub token may go to besides GitHub.com's, never to one only SonarQube's records name (task input gitHubUrls, SONAR_PREFLIGHT_GITHUB_URLS)"
+	fs.Var(&af.gitHubURLs, "github-urls", ghHelp)
+	fs.Var(&af.gitHubURLs, "github-url", "one more GitHub API `URL`, as --github-urls (repeatable)")
 	fs.StringVar(&af.baseline, "baseline", "", "a previous audit's JSON report at `path`: its repository ids tell renamed repositories from deleted ones (task input auditBaseline)")
 	fs.StringVar(&af.concurrency, "concurrency", "", fmt.Sprintf("at most `n` requests in flight per host, 1 to 64 (default %d; SONAR_PREFLIGHT_CONCURRENCY)", audit.DefaultConcurrency))
 	fs.BoolVar(&af.requireBinding, "require-binding", false, "an unbound project fails instead of being skipped (task input requireBinding)")
@@ -126,6 +152,9 @@ type auditInputs struct {
 	// trustRecordOrgs lets the PAT go to the Services organizations the
 	// records name, besides those named for the audit.
 	trustRecordOrgs bool
+	// gitHubURLs are the GitHub APIs the GitHub token may go to besides
+	// GitHub.com's: --github-urls, the gitHubUrls input, or its variable.
+	gitHubURLs []string
 }
 
 // resolveInputs applies the precedence flags > task inputs > variables.
@@ -155,6 +184,21 @@ func (af *auditFlags) resolveInputs(getenv func(string) string) (auditInputs, er
 	in.organizations = strings.FieldsFunc(firstOf(af.organizations, getenv("INPUT_ORGANIZATIONS"), getenv("SONAR_PREFLIGHT_ORGANIZATIONS")), func(r rune) bool {
 		return r == ',' || r == '\n' || r == ' '
 	})
+	in.gitHubURLs = af.gitHubURLs
+	source := "--github-urls"
+	if len(in.gitHubURLs) == 0 {
+		source = "gitHubUrls"
+		if getenv("INPUT_GITHUBURLS") == "" {
+			source = "SONAR_PREFLIGHT_GITHUB_URLS"
+		}
+		in.gitHubURLs = splitList(firstOf(getenv("INPUT_GITHUBURLS"), getenv("SONAR_PREFLIGHT_GITHUB_URLS")))
+	}
+	for _, u := range in.gitHubURLs {
+		if _, err := github.HostFromAPIURL(u); err != nil {
+			// The error names the URL without its user info.
+			return in, fmt.Errorf("%s: %w", source, err)
+		}
+	}
 	if c := firstOf(af.concurrency, getenv("INPUT_CONCURRENCY"), getenv("SONAR_PREFLIGHT_CONCURRENCY")); c != "" {
 		n, err := strconv.Atoi(c)
 		if err != nil || n < 1 || n > 64 {
@@ -294,6 +338,7 @@ func (a App) runAudit(ctx context.Context, af auditFlags, in auditInputs, getenv
 	progress := a.progressReporter(pipe, errw, stderr, cfg.Format, getenv)
 	res, err := audit.Run(runCtx, audit.Options{
 		Sonar: sc, HTTP: gated, PAT: cfg.AzurePAT, Organizations: in.organizations, Shard: in.shard,
+		GitHubToken: cfg.GitHubToken, GitHubAPIs: auditGitHubAPIs(cfg, in),
 		NamedOrganizations: []string{cfg.Pipeline.CollectionURI, cfg.AzureOrg}, TrustRecordOrganizations: in.trustRecordOrgs,
 		RequireBinding: in.requireBinding, Branches: af.branches, StaleAfter: time.Duration(af.staleDays) * 24 * time.Hour,
 		Baseline: baseline, Workers: 2 * in.concurrency, UserAgent: "sonar-preflight/" + version.String(), Now: a.Now,
@@ -323,7 +368,31 @@ func auditCredentials(cfg *config.Config, in auditInputs) []httpx.Credential {
 			patDest = append(patDest, azdo.PATDestinations(org)...)
 		}
 	}
-	return credentialsWith(cfg, patDest, "Name the organization with --organizations or --organization (the organizations or organization input), or pass --trust-record-organizations for the Azure DevOps Services organizations SonarQube's records name")
+	var ghDest []string
+	for _, raw := range append([]string{github.DotCom().APIURL}, auditGitHubAPIs(cfg, in)...) {
+		if h, err := github.HostFromAPIURL(raw); err == nil {
+			ghDest = append(ghDest, github.TokenDestinations(h)...)
+		}
+	}
+	return credentialsWith(cfg,
+		patDest, "Name the organization with --organizations or --organization (the organizations or organization input), or pass --trust-record-organizations for the Azure DevOps Services organizations SonarQube's records name",
+		ghDest, "In the fleet audit the GitHub token goes only to GitHub.com's API, the GitHub APIs named with --github-urls (the gitHubUrls input) and the GitHub of the pipeline's repository; name the GitHub there")
+}
+
+// auditGitHubAPIs are the GitHub APIs named for the audit besides
+// GitHub.com's, which giving a token names: --github-urls (its input or
+// variable) and, in a pipeline that builds a GitHub repository, that
+// repository's GitHub. A GitHub that only SonarQube's records name is not
+// among them.
+func auditGitHubAPIs(cfg *config.Config, in auditInputs) []string {
+	out := slices.Clone(in.gitHubURLs)
+	switch strings.ToLower(cfg.Pipeline.RepoProvider) {
+	case "github", "githubenterprise":
+		if h, err := github.RepoHost(cfg.Pipeline.RepoURI, cfg.Pipeline.RepoName); err == nil {
+			out = append(out, h.APIURL)
+		}
+	}
+	return out
 }
 
 // writeAudit streams the judged projects to the JSON report (stdout, the

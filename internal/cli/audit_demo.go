@@ -18,8 +18,9 @@ import (
 const demoAuditHelp = `Usage: sonar-preflight demo audit [--projects N] [--fallback] [--format F]
 
 Starts a simulated SonarQube with N projects (every kind of finding among them, bound to
-two Azure DevOps organizations) and runs the real fleet audit against it, with a previous
-report as baseline so that renamed repositories show as such. --fallback simulates
+two Azure DevOps organizations, GitHub.com and a GitHub Enterprise Server) and runs the
+real fleet audit against it, with a previous report as baseline so that renamed
+repositories show as such. --fallback simulates
 SonarQube 9.9, whose bindings are read one project at a time.
 
 `
@@ -47,7 +48,9 @@ func (a App) demoAudit(ctx context.Context, args []string, getenv func(string) s
 	fl := simulator.Fleet{Projects: *n, Mix: simulator.FleetMix{
 		Unbound: share(5), NeverAnalysed: share(2), Stale: share(3), RecordGone: share(1), BadRecordURL: share(1),
 		RecordRejected: share(1), RepoMissing: share(1), RepoRenamed: share(1), RepoDisabled: share(1), NotVisible: share(1),
-		Monorepo: 2 * share(1), MainBranch: share(2), GitHub: share(2),
+		Monorepo: 2 * share(1), MainBranch: share(2), GitHub: share(3), GitHubUser: share(1), GitHubMissing: share(1),
+		GitHubRenamed: share(1), GitHubArchived: share(1), GitHubNotVisible: share(1), GitHubMainBranch: share(1),
+		GitHubEnterprise: share(1),
 	}}
 	if *fallback {
 		fl.Version = "9.9.8.100196"
@@ -91,8 +94,8 @@ func (a App) demoAudit(ctx context.Context, args []string, getenv func(string) s
 	}
 	if *format == "text" {
 		var b strings.Builder
-		writeHanging(&b, "", fmt.Sprintf("Demo: a simulated SonarQube at %s with %d projects, bound to Azure DevOps organizations %s and %s.",
-			f.SonarURL, *n, simulator.FleetOrg(0), simulator.FleetOrg(1)))
+		writeHanging(&b, "", fmt.Sprintf("Demo: a simulated SonarQube at %s with %d projects, bound to Azure DevOps organizations %s and %s, to GitHub.com and to the GitHub Enterprise Server %s.",
+			f.SonarURL, *n, simulator.FleetOrg(0), simulator.FleetOrg(1), simulator.FleetGHESHost))
 		fmt.Fprintln(stdout, b.String())
 	}
 	code := a.audit(ctx, []string{"--format", *format, "--baseline", baseline}, func(k string) string { return env[k] }, stdout, stderr)

@@ -52,6 +52,7 @@ type auditReport struct {
 var testMix = simulator.FleetMix{
 	Unbound: 3, NeverAnalysed: 2, Stale: 2, RecordGone: 2, BadRecordURL: 2, RecordRejected: 2, RepoMissing: 2,
 	RepoRenamed: 2, RepoDisabled: 2, NotVisible: 2, Monorepo: 4, MainBranch: 2, GitHub: 2,
+	GitHubUser: 2, GitHubMissing: 2, GitHubRenamed: 2, GitHubArchived: 2, GitHubNotVisible: 2, GitHubMainBranch: 2, GitHubEnterprise: 2,
 }
 
 func startFleet(t *testing.T, fl simulator.Fleet) (*simulator.FleetServers, map[string]string) {
@@ -121,7 +122,16 @@ var wantByKind = map[string]struct{ status, finding, words string }{
 	"not-visible":     {"warn", audit.FindRepoNotVisible, "not visible"},
 	"monorepo":        {"warn", audit.FindMonorepo, "monorepo setting"},
 	"main-branch":     {"warn", audit.FindMainBranch, `"develop"`},
-	"github":          {"pass", audit.FindNotChecked, "GitHub"},
+	// GitHub-bound projects, with the fleet's GitHub token (GitHub.com) and
+	// its Enterprise Server named (--github-urls, as Env does).
+	"github":             {"pass", "", ""},
+	"github-user":        {"pass", "", ""},
+	"github-enterprise":  {"pass", "", ""},
+	"github-missing":     {"fail", audit.FindRepoMissing, "was not found"},
+	"github-renamed":     {"fail", audit.FindRepoRenamed, "-renamed"},
+	"github-archived":    {"warn", audit.FindRepoArchived, "archived"},
+	"github-not-visible": {"warn", audit.FindRepoNotVisible, "cannot see"},
+	"github-main-branch": {"warn", audit.FindMainBranch, `"develop"`},
 }
 
 // TestAuditFindings runs the audit through the whole program against a
@@ -201,7 +211,7 @@ func TestAuditFindings(t *testing.T) {
 }
 
 func fleetSecrets(f *simulator.FleetServers) []string {
-	return append(secret.Forms(f.AdminToken), secret.Forms(f.PAT)...)
+	return slices.Concat(secret.Forms(f.AdminToken), secret.Forms(f.PAT), secret.Forms(f.GitHubToken))
 }
 
 // TestAuditWithoutBaselineCallsRenamedMissing: without the ids of a
@@ -407,8 +417,8 @@ func TestAuditFormats(t *testing.T) {
 	azpEnv["TF_BUILD"] = "True"
 	code, out, _ := runAudit(t, azpEnv, "--format", "azp")
 	registered, out := splitSetSecrets(t, out)
-	if !registered[f.AdminToken] || !registered[f.PAT] {
-		t.Errorf("the token and the PAT are not registered with task.setsecret first")
+	if !registered[f.AdminToken] || !registered[f.PAT] || !registered[f.GitHubToken] {
+		t.Errorf("the token, the PAT and the GitHub token are not registered with task.setsecret first")
 	}
 	for _, want := range []string{"##vso[task.setprogress value=100;]", "##vso[task.uploadsummary]", "##vso[task.setvariable variable=verdict;isOutput=true;]fail", "##vso[task.complete result=Failed;]", "##vso[task.issue type=error;]"} {
 		if !strings.Contains(out, want) {
@@ -459,7 +469,7 @@ func TestAuditUsage(t *testing.T) {
 // the shard from the parallel job's position.
 func TestAuditTaskInputs(t *testing.T) {
 	t.Parallel()
-	f, _ := startFleet(t, simulator.Fleet{Projects: 30, Mix: simulator.FleetMix{Unbound: 2}})
+	f, _ := startFleet(t, simulator.Fleet{Projects: 30, Mix: simulator.FleetMix{Unbound: 2, GitHub: 2, GitHubEnterprise: 2, GitHubMissing: 2}})
 	const id = "6c3e5a1b-9f2d-4e8a-b7c4-1d0e2f3a4b5c"
 	report := filepath.Join(t.TempDir(), "out", "audit.json")
 	fe := f.Env()
@@ -467,6 +477,7 @@ func TestAuditTaskInputs(t *testing.T) {
 		"TF_BUILD": "True", "AGENT_TEMPDIRECTORY": t.TempDir(),
 		"INPUT_SONARQUBE": id, "ENDPOINT_URL_" + id: f.SonarURL, "ENDPOINT_AUTH_PARAMETER_" + id + "_USERNAME": f.AdminToken,
 		"INPUT_AZUREDEVOPSPAT": f.PAT, "INPUT_COMMAND": "audit", "INPUT_AUDITREPORT": report, "INPUT_REQUIREBINDING": "true",
+		"INPUT_GITHUBTOKEN": f.GitHubToken, "INPUT_GITHUBURLS": simulator.FleetGHESAPI,
 		"INPUT_TIMEOUT": "60", "INPUT_AUDITTIMEOUT": "600", "INPUT_FAILON": "error",
 		"SYSTEM_JOBPOSITIONINPHASE": "2", "SYSTEM_TOTALJOBSINPHASE": "2",
 		"SONAR_PREFLIGHT_RESOLVE": fe["SONAR_PREFLIGHT_RESOLVE"], "SSL_CERT_FILE": fe["SSL_CERT_FILE"],
@@ -484,11 +495,19 @@ func TestAuditTaskInputs(t *testing.T) {
 		t.Errorf("shard %+v, want 2/2", rep.Shard)
 	}
 	for _, p := range rep.Projects {
-		if f.KindOf(p.Key) == "unbound" && p.Status != "fail" {
+		switch kind := f.KindOf(p.Key); {
+		case kind == "unbound" && p.Status != "fail":
 			t.Errorf("%s: %s with requireBinding", p.Key, p.Status)
+		case (kind == "github" || kind == "github-enterprise") && p.Status != "pass",
+			kind == "github-missing" && (p.Status != "fail" || p.Findings[0].ID != audit.FindRepoMissing):
+			// The GitHub side ran with the task's token and GitHub URLs.
+			t.Errorf("%s (%s): %s %+v", p.Key, kind, p.Status, p.Findings)
 		}
 	}
-	_, rest := splitSetSecrets(t, stdout)
+	registered, rest := splitSetSecrets(t, stdout)
+	if !registered[f.GitHubToken] {
+		t.Error("the gitHubToken input is not registered with task.setsecret")
+	}
 	assertNoSecrets(t, fleetSecrets(f), rest, stderr, string(b))
 }
 

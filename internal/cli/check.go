@@ -200,12 +200,20 @@ func credentials(cfg *config.Config) []httpx.Credential {
 			patDest = append(patDest, azdo.PATDestinations(org)...)
 		}
 	}
-	return credentialsWith(cfg, patDest, "To allow another organization, name it: --organization, the organization input or AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION")
+	var ghDest []string
+	if h, err := github.RepoHost(cfg.Pipeline.RepoURI, cfg.Pipeline.RepoName); err == nil {
+		ghDest = github.TokenDestinations(h)
+	}
+	return credentialsWith(cfg,
+		patDest, "To allow another organization, name it: --organization, the organization input or AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION",
+		ghDest, "The GitHub token goes only to the GitHub of the pipeline's repository (BUILD_REPOSITORY_URI)")
 }
 
-// credentialsWith is the rule of credentials for the PAT destinations (and
-// the remedy that says how to allow more) of one command.
-func credentialsWith(cfg *config.Config, patDest []string, patRemedy string) []httpx.Credential {
+// credentialsWith is the rule of credentials, given the PAT's and the
+// GitHub token's destinations (and the remedies that say how to allow
+// more) of one command: the SonarQube tokens go to the SonarQube server
+// only, whatever the command.
+func credentialsWith(cfg *config.Config, patDest []string, patRemedy string, ghDest []string, ghRemedy string) []httpx.Credential {
 	var out []httpx.Credential
 	var sonarDest []string
 	if u, err := url.Parse(cfg.SonarURL); err == nil && u.Host != "" {
@@ -218,12 +226,7 @@ func credentialsWith(cfg *config.Config, patDest []string, patRemedy string) []h
 		out = append(out, httpx.Credential{Name: t.name, Value: t.s.Value(), Allowed: sonarDest})
 	}
 	out = append(out, httpx.Credential{Name: "the Azure DevOps PAT", Value: cfg.AzurePAT.Value(), Allowed: patDest, Remedy: patRemedy})
-	var ghDest []string
-	if h, err := github.RepoHost(cfg.Pipeline.RepoURI, cfg.Pipeline.RepoName); err == nil {
-		ghDest = github.TokenDestinations(h)
-	}
-	out = append(out, httpx.Credential{Name: "the GitHub token", Value: cfg.GitHubToken.Value(), Allowed: ghDest,
-		Remedy: "The GitHub token goes only to the GitHub of the pipeline's repository (BUILD_REPOSITORY_URI)"})
+	out = append(out, httpx.Credential{Name: "the GitHub token", Value: cfg.GitHubToken.Value(), Allowed: ghDest, Remedy: ghRemedy})
 	return out
 }
 

@@ -96,12 +96,54 @@ func hostileAuditFields() map[string]hostileField {
 			func(a *answer, _ *http.Request, inj string) {
 				*a = jsonAnswer(400, map[string]any{"errors": []map[string]string{{"msg": "Bad request" + inj}}})
 			}},
+		{"U11", "GitHub repository, owner and default branch names (owner listings)", gitHubListing,
+			func(a *answer, _ *http.Request, inj string) {
+				editJSON(a, appendTo(inj), "*.name", "*.full_name", "*.owner.login", "*.default_branch", "*.visibility")
+			}},
+		{"U12", "GitHub repository, owner and default branch a redirect leads to (GET /repos 301, GET /repositories/{id})", gitHubRepository,
+			func(a *answer, r *http.Request, inj string) {
+				api := "https://" + hostOnly(r.Host)
+				if strings.HasPrefix(r.URL.Path, "/api/v3/") {
+					api += "/api/v3"
+				}
+				if !strings.Contains(r.URL.Path, "/repositories/") {
+					*a = jsonAnswer(http.StatusMovedPermanently, map[string]any{"message": "Moved Permanently", "url": api + "/repositories/4242"})
+					a.header.Set("Location", api+"/repositories/4242")
+					return
+				}
+				*a = jsonAnswer(http.StatusOK, map[string]any{"id": 4242, "name": "n" + inj, "full_name": "o/n" + inj,
+					"owner": map[string]any{"login": "o" + inj}, "default_branch": "main" + inj, "visibility": "private" + inj, "private": true})
+			}},
+		{"U13", "GitHub listing error (403 message, documentation URL, X-GitHub-SSO URL, X-GitHub-Request-Id)", gitHubListing,
+			func(a *answer, _ *http.Request, inj string) {
+				*a = jsonAnswer(403, map[string]any{"message": "Resource protected by organization SAML enforcement" + inj, "documentation_url": "https://docs.github.com/" + inj})
+				a.header.Set("X-GitHub-SSO", "required; url=https://github.com/orgs/contoso/sso?authorization_request="+headerSafe(inj))
+				a.header.Set("X-GitHub-Request-Id", headerSafe(inj))
+			}},
+		{"U14", "GitHub repository answer (301 message, Location elsewhere)", gitHubRepository,
+			func(a *answer, _ *http.Request, inj string) {
+				*a = jsonAnswer(http.StatusMovedPermanently, map[string]any{"message": "Moved Permanently" + inj, "url": "https://attacker.example/" + inj})
+				a.header.Set("Location", "https://attacker.example/repositories/1"+headerSafe(inj))
+			}},
 	}
 	out := map[string]hostileField{}
 	for _, f := range fields {
 		out[f.code] = f
 	}
 	return out
+}
+
+// gitHubListing and gitHubRepository select the fleet's GitHub answers:
+// owner listings, and single repositories.
+func gitHubListing(r *http.Request) bool {
+	h := strings.ToLower(hostOnly(r.Host))
+	return (h == "api.github.com" || h == simulator.FleetGHESHost) && strings.HasSuffix(r.URL.Path, "/repos")
+}
+
+func gitHubRepository(r *http.Request) bool {
+	h := strings.ToLower(hostOnly(r.Host))
+	p := strings.TrimPrefix(r.URL.Path, "/api/v3")
+	return (h == "api.github.com" || h == simulator.FleetGHESHost) && (strings.HasPrefix(p, "/repos/") || strings.HasPrefix(p, "/repositories/"))
 }
 
 // echoAuthorization makes a server echo the credential it was sent.
@@ -114,6 +156,15 @@ func echoAuthorization() []hostileField {
 		{"X06", "organization listing 203 echoing Authorization", func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/_apis/git/repositories") },
 			func(a *answer, r *http.Request, _ string) {
 				*a = rawAnswer(203, "text/html", "<html><title>Sign in "+r.Header.Get("Authorization")+"</title></html>")
+			}},
+		{"X07", "GitHub listing 403 and repository 404 echoing Authorization", func(r *http.Request) bool { return gitHubListing(r) || gitHubRepository(r) },
+			func(a *answer, r *http.Request, _ string) {
+				status := http.StatusForbidden
+				if gitHubRepository(r) {
+					status = http.StatusNotFound
+				}
+				*a = jsonAnswer(status, map[string]any{"message": strings.Repeat("x", 250) + " Authorization: " + r.Header.Get("Authorization"), "documentation_url": "https://docs.github.com/rest"})
+				a.header.Set("X-GitHub-Request-Id", "C0DE:1:2:3:4")
 			}},
 	}
 }
@@ -169,6 +220,8 @@ func TestHostileAudit(t *testing.T) {
 		{"branches", fields("U07", "U08")},
 		{"azure devops errors", fields("U09")},
 		{"audit cannot run", fields("U10")},
+		{"github", fields("U11", "U12")},
+		{"github errors", fields("U13", "U14")},
 	}
 	var codes []string
 	for c := range all {
@@ -211,7 +264,7 @@ func TestHostileAudit(t *testing.T) {
 			if format == "azp" {
 				_, outs["stdout"] = splitSetSecrets(t, outs["stdout"])
 			}
-			for _, v := range []string{f.AdminToken, f.PAT} {
+			for _, v := range []string{f.AdminToken, f.PAT, f.GitHubToken} {
 				for _, form := range runForms(v) {
 					for stream, o := range outs {
 						if run := sharedRun(o, form, 12); run != "" {

@@ -20,7 +20,7 @@ var Inputs = []Input{
 	{Name: "adminToken", Env: "INPUT_ADMINTOKEN", Plain: "SONAR_ADMIN_TOKEN", Meaning: "token with Administer System for the admin-only checks", Secret: true},
 	{Name: "azureDevOpsPat", Env: "INPUT_AZUREDEVOPSPAT", Plain: "AZURE_DEVOPS_EXT_PAT", Meaning: "the Azure DevOps PAT that SonarQube's configuration record holds", Secret: true},
 	{Name: "organization", Env: "INPUT_ORGANIZATION", Plain: "AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION", Flag: "--organization", Meaning: "an Azure DevOps organization URL the PAT may be sent to besides the pipeline's"},
-	{Name: "gitHubToken", Env: "INPUT_GITHUBTOKEN", Plain: "GITHUB_TOKEN", Meaning: "a GitHub token to check the repository's visibility", Secret: true},
+	{Name: "gitHubToken", Env: "INPUT_GITHUBTOKEN", Plain: "GITHUB_TOKEN", Meaning: "a GitHub token to check the repository's visibility (the audit: every GitHub-bound repository)", Secret: true},
 	{Name: "failOn", Env: "INPUT_FAILON", Plain: "SONAR_PREFLIGHT_FAIL_ON", Flag: "--fail-on", Meaning: "verdict that fails the step: error or warning"},
 	{Name: "timeout", Env: "INPUT_TIMEOUT", Plain: "SONAR_PREFLIGHT_TIMEOUT", Flag: "--timeout", Meaning: "overall deadline in seconds"},
 	// The fleet audit (sonar-preflight audit); the launcher passes command.
@@ -29,6 +29,7 @@ var Inputs = []Input{
 	{Name: "auditReport", Env: "INPUT_AUDITREPORT", Plain: "SONAR_PREFLIGHT_AUDIT_REPORT", Flag: "--json-file", Meaning: "where the audit writes its JSON report"},
 	{Name: "auditBaseline", Env: "INPUT_AUDITBASELINE", Plain: "SONAR_PREFLIGHT_AUDIT_BASELINE", Flag: "--baseline", Meaning: "a previous audit's report, to tell renamed repositories from deleted ones"},
 	{Name: "organizations", Env: "INPUT_ORGANIZATIONS", Plain: "SONAR_PREFLIGHT_ORGANIZATIONS", Flag: "--organizations", Meaning: "Azure DevOps organizations the audit lists besides the records'"},
+	{Name: "gitHubUrls", Env: "INPUT_GITHUBURLS", Plain: "SONAR_PREFLIGHT_GITHUB_URLS", Flag: "--github-urls", Meaning: "GitHub Enterprise API URLs the audit may send the GitHub token to besides GitHub.com's"},
 	{Name: "trustRecordOrganizations", Env: "INPUT_TRUSTRECORDORGANIZATIONS", Plain: "SONAR_PREFLIGHT_TRUST_RECORD_ORGANIZATIONS", Flag: "--trust-record-organizations", Meaning: "the audit may send the PAT to every Services organization SonarQube's records name"},
 	{Name: "requireBinding", Env: "INPUT_REQUIREBINDING", Flag: "--require-binding", Meaning: "the audit fails unbound projects"},
 	{Name: "auditTimeout", Env: "INPUT_AUDITTIMEOUT", Flag: "--timeout", Meaning: "the audit's overall deadline in seconds"},
