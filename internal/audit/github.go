@@ -112,6 +112,7 @@ func (a *Audit) planGitHub() {
 				if err != nil {
 					st.skipped = "the GitHub client could not be made: " + oneLine(err)
 				} else {
+					c.SetUserAgent(o.UserAgent)
 					st.client = c
 				}
 			}

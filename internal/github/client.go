@@ -99,6 +99,14 @@ func (c *Client) Repository(ctx context.Context, owner, repo string) (*Repo, err
 	return out, nil
 }
 
+// SetUserAgent names the program in each request's User-Agent (GitHub asks
+// for "the name of your application"); call it before the client is used.
+func (c *Client) SetUserAgent(ua string) {
+	if ua != "" {
+		c.gh.UserAgent = ua
+	}
+}
+
 // Host returns the host the client talks to.
 func (c *Client) Host() Host { return c.host }
 
