@@ -207,6 +207,9 @@ func HostFromAPIURL(raw string) (Host, error) {
 		return Host{}, fmt.Errorf("github: %w (expected https://api.github.com or https://HOST/api/v3)", ErrAPIURL)
 	}
 	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if host == "" || strings.HasPrefix(host, ".") || strings.Contains(host, "..") {
+		return Host{}, fmt.Errorf("github: %s: %w (no host name)", redacted(u), ErrAPIURL)
+	}
 	path := strings.ToLower(strings.TrimRight(u.EscapedPath(), "/"))
 	hp := hostPort(u.Scheme, host, u.Port())
 	switch {
