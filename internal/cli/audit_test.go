@@ -53,6 +53,7 @@ var testMix = simulator.FleetMix{
 	Unbound: 3, NeverAnalysed: 2, Stale: 2, RecordGone: 2, BadRecordURL: 2, RecordRejected: 2, RepoMissing: 2,
 	RepoRenamed: 2, RepoDisabled: 2, NotVisible: 2, Monorepo: 4, MainBranch: 2, GitHub: 2,
 	GitHubUser: 2, GitHubMissing: 2, GitHubRenamed: 2, GitHubArchived: 2, GitHubNotVisible: 2, GitHubMainBranch: 2, GitHubEnterprise: 2,
+	GitHubMonorepo: 4,
 }
 
 func startFleet(t *testing.T, fl simulator.Fleet) (*simulator.FleetServers, map[string]string) {
@@ -132,6 +133,7 @@ var wantByKind = map[string]struct{ status, finding, words string }{
 	"github-archived":    {"warn", audit.FindRepoArchived, "archived"},
 	"github-not-visible": {"warn", audit.FindRepoNotVisible, "cannot see"},
 	"github-main-branch": {"warn", audit.FindMainBranch, `"develop"`},
+	"github-monorepo":    {"warn", audit.FindMonorepo, "monorepo setting"},
 }
 
 // TestAuditFindings runs the audit through the whole program against a

@@ -61,6 +61,7 @@ type FleetMix struct {
 	GitHubNotVisible int // private in organization fabrikam, of which the token sees only public repositories
 	GitHubMainBranch int // default_branch "develop", SonarQube's main branch "main"
 	GitHubEnterprise int // healthy, on the GitHub Enterprise Server FleetGHESHost (record FleetGHESRecord)
+	GitHubMonorepo   int // in pairs bound to one contoso repository, monorepo off
 }
 
 // Fleet kinds.
@@ -86,6 +87,7 @@ const (
 	kindGitHubNotVisible
 	kindGitHubMainBranch
 	kindGitHubEnterprise
+	kindGitHubMonorepo
 )
 
 // Records of a fleet.
@@ -257,7 +259,7 @@ func (f *FleetServers) generate() {
 		{kindGitHub, fl.Mix.GitHub}, {kindGitHubUser, fl.Mix.GitHubUser}, {kindGitHubMissing, fl.Mix.GitHubMissing},
 		{kindGitHubRenamed, fl.Mix.GitHubRenamed}, {kindGitHubArchived, fl.Mix.GitHubArchived},
 		{kindGitHubNotVisible, fl.Mix.GitHubNotVisible}, {kindGitHubMainBranch, fl.Mix.GitHubMainBranch},
-		{kindGitHubEnterprise, fl.Mix.GitHubEnterprise},
+		{kindGitHubEnterprise, fl.Mix.GitHubEnterprise}, {kindGitHubMonorepo, fl.Mix.GitHubMonorepo &^ 1},
 	} {
 		// Spread each kind over the key space, so that every shard sees
 		// some: project i gets the kind at position (i*stride) mod n.
@@ -290,7 +292,7 @@ func (f *FleetServers) generate() {
 			// AzureDevOpsValidator turns every failure into this sentence.
 			validation: "Invalid Azure URL or Personal Access Token"})
 	}
-	if m := fl.Mix; m.GitHub+m.GitHubUser+m.GitHubMissing+m.GitHubRenamed+m.GitHubArchived+m.GitHubNotVisible+m.GitHubMainBranch > 0 {
+	if m := fl.Mix; m.GitHub+m.GitHubUser+m.GitHubMissing+m.GitHubRenamed+m.GitHubArchived+m.GitHubNotVisible+m.GitHubMainBranch+m.GitHubMonorepo > 0 {
 		f.records = append(f.records, fleetRecord{id: "AZrecGitHub", key: FleetGitHubRecord, alm: "github", url: "https://api.github.com"})
 	}
 	if fl.Mix.GitHubEnterprise > 0 {
@@ -324,7 +326,7 @@ func (f *FleetServers) generate() {
 			Size: 1024, IsDisabled: disabled,
 		})
 	}
-	var pendingMono = -1
+	var pendingMono, pendingGHMono = -1, -1
 	for pos := 0; pos < n; pos++ {
 		i := (pos * stride) % max(n, 1)
 		kind := kinds[pos]
@@ -386,6 +388,16 @@ func (f *FleetServers) generate() {
 			}
 		case kindMainBranch:
 			addRepo(org, proj, p.repo, repoID, "refs/heads/develop", false)
+		case kindGitHubMonorepo:
+			p.slug = ""
+			if pendingGHMono >= 0 {
+				first := f.projects[pendingGHMono]
+				p.record, p.repo = first.record, first.repo
+				pendingGHMono = -1
+			} else {
+				pendingGHMono = i
+				p.record, p.repo = f.ghBinding(kindGitHub, p.repo)
+			}
 		case kindGitHub, kindGitHubUser, kindGitHubMissing, kindGitHubRenamed, kindGitHubArchived, kindGitHubNotVisible,
 			kindGitHubMainBranch, kindGitHubEnterprise:
 			p.slug = ""
@@ -481,7 +493,7 @@ var kindNames = map[int]string{
 	kindNotVisible: "not-visible", kindMonorepo: "monorepo", kindMainBranch: "main-branch", kindGitHub: "github",
 	kindGitHubUser: "github-user", kindGitHubMissing: "github-missing", kindGitHubRenamed: "github-renamed",
 	kindGitHubArchived: "github-archived", kindGitHubNotVisible: "github-not-visible", kindGitHubMainBranch: "github-main-branch",
-	kindGitHubEnterprise: "github-enterprise",
+	kindGitHubEnterprise: "github-enterprise", kindGitHubMonorepo: "github-monorepo",
 }
 
 // KindOf names the kind of the project with this key ("" if unknown), for
