@@ -692,10 +692,14 @@ func (a *Audit) chain(ctx context.Context, p *projState, v2 bool, listed map[str
 	switch {
 	case p.bound == nil || p.bound.dangling:
 	case p.bound.Alm == sonar.AlmAzure:
-		waitOrgs()
-		repo, st := a.resolve(p)
-		compare = repo != nil && st == "" && repo.DefaultBranch != "" && !repo.IsDisabled
+		// The organizations' listings are needed only to compare branches.
+		if o.Branches {
+			waitOrgs()
+			repo, st := a.resolve(p)
+			compare = repo != nil && st == "" && repo.DefaultBranch != "" && !repo.IsDisabled
+		}
 	case p.bound.Alm == sonar.AlmGitHub:
+		// Read whatever the branches: the judge needs the repository.
 		a.checkGitHub(ctx, p)
 		compare = p.gh != nil && p.gh.repo != nil && p.gh.repo.DefaultBranch != "" && !p.gh.repo.Disabled && !p.gh.repo.Archived
 	}
