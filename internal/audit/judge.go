@@ -185,8 +185,13 @@ func (a *Audit) repoFindings(p *projState, rec *recState, out *Project) []Findin
 	}
 	// Not found under its name: a baseline id (or an id in the binding)
 	// tells a rename.
-	if f := a.renamed(p, st); f != nil {
+	if f := a.renamed(p, st, out); f != nil {
 		return []Finding{*f}
+	}
+	// Keep what a previous report knew, so that the next run, given this
+	// report as its baseline, can still tell a rename from a deletion.
+	if base, ok := a.opts.Baseline[p.key]; ok {
+		out.RepositoryID, out.AzureProjectID = base.RepositoryID, base.AzureProjectID
 	}
 	if _, visible := st.projects[lower(b.Slug)]; visible {
 		return []Finding{{ID: FindRepoMissing, Status: Fail,
@@ -206,8 +211,9 @@ func missingOrgHint(rec *recState) string {
 }
 
 // renamed looks the binding's repository up by id: an id in the binding
-// itself, or the one a previous report resolved.
-func (a *Audit) renamed(p *projState, st *orgState) *Finding {
+// itself, or the one a previous report resolved. The ids it finds go into out,
+// so the renamed repository stays known to the next run's baseline.
+func (a *Audit) renamed(p *projState, st *orgState, out *Project) *Finding {
 	b := p.bound
 	ids := []string{}
 	base, hasBase := a.opts.Baseline[p.key]
@@ -221,6 +227,7 @@ func (a *Audit) renamed(p *projState, st *orgState) *Finding {
 			continue
 		}
 		r := st.repos[i]
+		out.RepositoryID, out.AzureProjectID = r.ID, r.Project.ID
 		var now string
 		switch {
 		case !strings.EqualFold(r.Project.Name, b.Slug) && !strings.EqualFold(r.Name, b.Repository):
@@ -236,6 +243,7 @@ func (a *Audit) renamed(p *projState, st *orgState) *Finding {
 	}
 	if hasBase && base.AzureProjectID != "" {
 		if name, ok := st.projectName[lower(base.AzureProjectID)]; ok && !strings.EqualFold(name, b.Slug) {
+			out.RepositoryID, out.AzureProjectID = base.RepositoryID, base.AzureProjectID
 			return &Finding{ID: FindRepoRenamed, Status: Fail,
 				Message: fmt.Sprintf("%s: its Azure DevOps project (id %s) is now called %s, and no repository %s is visible there.", describeRepo(b.Binding), Show(base.AzureProjectID), quote(name), quote(b.Repository)),
 				Remedy:  fmt.Sprintf("Update the binding (project > Project Settings > DevOps Platform Integration) to Azure project %s and the repository's current name.", quote(name))}

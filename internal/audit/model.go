@@ -97,9 +97,10 @@ type Project struct {
 	LastAnalysisDate string    `json:"last_analysis_date,omitempty"`
 	Binding          *Binding  `json:"binding,omitempty"`
 	// RepositoryID and AzureProjectID are the Azure DevOps ids the binding
-	// resolved to (RepositoryID is GitHub's repository id for a GitHub
+	// resolved to, by name or, for a renamed repository, by a previous
+	// report's id (RepositoryID is GitHub's repository id for a GitHub
 	// binding): a later audit given this report as its baseline can then
-	// tell a renamed repository from a deleted one.
+	// tell a renamed repository from a deleted one, run after run.
 	RepositoryID   string `json:"repository_id,omitempty"`
 	AzureProjectID string `json:"azure_project_id,omitempty"`
 	DefaultBranch  string `json:"default_branch,omitempty"`

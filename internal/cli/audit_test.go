@@ -39,6 +39,8 @@ type auditReport struct {
 		Findings []struct {
 			ID, Status, Message, Remedy string
 		} `json:"findings"`
+		RepositoryID   string `json:"repository_id"`
+		AzureProjectID string `json:"azure_project_id"`
 	} `json:"projects"`
 	Summary struct {
 		Projects, Pass, Warn, Fail, Skip int
@@ -227,6 +229,44 @@ func TestAuditWithoutBaselineCallsRenamedMissing(t *testing.T) {
 		if f.KindOf(p.Key) == "repo-renamed" && (len(p.Findings) == 0 || p.Findings[0].ID != audit.FindRepoMissing || !strings.Contains(p.Findings[0].Message, "--baseline")) {
 			t.Errorf("%s: %+v, want repo.missing naming --baseline", p.Key, p.Findings)
 		}
+	}
+}
+
+// TestAuditBaselineChains: a report that found a rename through its baseline
+// is itself a baseline that still tells it (each run's report is the next
+// run's baseline in the fleet template).
+func TestAuditBaselineChains(t *testing.T) {
+	t.Parallel()
+	f, env := startFleet(t, simulator.Fleet{Projects: 20, Mix: simulator.FleetMix{RepoRenamed: 2}})
+	baseline := writeBaseline(t, f)
+	for run := 1; run <= 3; run++ {
+		next := filepath.Join(t.TempDir(), "report.json")
+		code, _, stderr := runAudit(t, env, "--format", "text", "--baseline", baseline, "--json-file", next)
+		if code != ExitFail {
+			t.Fatalf("run %d: exit code %d, want %d; stderr:\n%s", run, code, ExitFail, stderr)
+		}
+		raw, err := os.ReadFile(next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		renamed := 0
+		for _, p := range parseAudit(t, string(raw)).Projects {
+			if f.KindOf(p.Key) != "repo-renamed" {
+				continue
+			}
+			renamed++
+			ids, ok := f.Renamed()[p.Key]
+			if len(p.Findings) == 0 || p.Findings[0].ID != audit.FindRepoRenamed {
+				t.Errorf("run %d, %s: %+v, want repo.renamed", run, p.Key, p.Findings)
+			}
+			if !ok || p.RepositoryID != ids[0] || p.AzureProjectID != ids[1] {
+				t.Errorf("run %d, %s: ids %q/%q, want %q (the renamed repository's, for the next baseline)", run, p.Key, p.RepositoryID, p.AzureProjectID, ids)
+			}
+		}
+		if renamed != 2 {
+			t.Fatalf("run %d: %d renamed projects, want 2", run, renamed)
+		}
+		baseline = next
 	}
 }
 
