@@ -201,8 +201,13 @@ func credentials(cfg *config.Config) []httpx.Credential {
 		}
 	}
 	var ghDest []string
-	if h, err := github.RepoHost(cfg.Pipeline.RepoURI, cfg.Pipeline.RepoName); err == nil {
-		ghDest = github.TokenDestinations(h)
+	// A repository on another provider (Azure Repos, Bitbucket, …) has no
+	// GitHub: its URI must not become one (dev.azure.com/api/v3).
+	switch strings.ToLower(cfg.Pipeline.RepoProvider) {
+	case "", "github", "githubenterprise":
+		if h, err := github.RepoHost(cfg.Pipeline.RepoURI, cfg.Pipeline.RepoName); err == nil {
+			ghDest = github.TokenDestinations(h)
+		}
 	}
 	return credentialsWith(cfg,
 		patDest, "To allow another organization, name it: --organization, the organization input or AZURE_DEVOPS_EXT__DEFAULTS_ORGANIZATION",

@@ -14,11 +14,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"sonar-preflight/internal/config"
 	"sonar-preflight/internal/simulator"
 )
 
@@ -214,3 +216,31 @@ func (p parsedReport) status(id string) string  { return p[id].Status }
 func (p parsedReport) message(id string) string { return p[id].Message }
 func (p parsedReport) remedy(id string) string  { return p[id].Remedy }
 func (p parsedReport) notes(id string) []string { return p[id].Notes }
+
+// TestGitHubTokenDestinationsByProvider: the GitHub token may go to the GitHub
+// of a GitHub repository, and nowhere for a repository on another provider,
+// whose URI names no GitHub (an Azure Repos URI once became
+// https://dev.azure.com/api/v3).
+func TestGitHubTokenDestinationsByProvider(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		provider, uri, name string
+		want                []string
+	}{
+		{"GitHub", "https://github.com/contoso/web-app", "contoso/web-app", []string{"https://api.github.com"}},
+		{"GitHubEnterprise", "https://ghe.contoso.example/contoso/web-app", "contoso/web-app", []string{"https://ghe.contoso.example/api/v3"}},
+		{"TfsGit", "https://dev.azure.com/contoso/Fabrikam/_git/web-app", "web-app", nil},
+		{"Bitbucket", "https://bitbucket.org/contoso/web-app", "contoso/web-app", nil},
+	} {
+		cfg := &config.Config{Pipeline: config.Pipeline{RepoProvider: tc.provider, RepoURI: tc.uri, RepoName: tc.name}}
+		var got []string
+		for _, c := range credentials(cfg) {
+			if c.Name == "the GitHub token" {
+				got = c.Allowed
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s %s: GitHub token allowed to %q, want %q", tc.provider, tc.uri, got, tc.want)
+		}
+	}
+}
