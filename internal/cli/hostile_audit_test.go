@@ -32,21 +32,7 @@ func startHostileFleet(t *testing.T, fl simulator.Fleet, rewrite func(r *http.Re
 	t.Helper()
 	rig := &hostileRig{addr: map[string]string{}}
 	f, err := simulator.StartFleet(fl, simulator.Options{Dir: t.TempDir(),
-		Intercept: func(w http.ResponseWriter, r *http.Request) bool {
-			if r.Header.Get(passHeader) != "" {
-				return false
-			}
-			a, ok := rig.real(r)
-			if !ok || !rewrite(r, &a) {
-				return false
-			}
-			for k, vs := range a.header {
-				w.Header()[k] = vs
-			}
-			w.WriteHeader(a.status)
-			_, _ = w.Write(a.body)
-			return true
-		}})
+		Intercept: rig.intercept(rewrite)})
 	if err != nil {
 		t.Fatal(err)
 	}

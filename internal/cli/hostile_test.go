@@ -256,24 +256,7 @@ func startHostile(t *testing.T, scenario string, rewrite func(r *http.Request, a
 	rig := &hostileRig{addr: map[string]string{}}
 	now := testClock(beforeRetirement)
 	sim, err := simulator.Start(sc, simulator.Options{Dir: t.TempDir(), Now: now,
-		Intercept: func(w http.ResponseWriter, r *http.Request) bool {
-			if r.Header.Get(passHeader) != "" {
-				return false // the layer's own request: the simulator answers
-			}
-			a, ok := rig.real(r)
-			if !ok {
-				return false
-			}
-			if !rewrite(r, &a) {
-				return false
-			}
-			for k, vs := range a.header {
-				w.Header()[k] = vs
-			}
-			w.WriteHeader(a.status)
-			_, _ = w.Write(a.body)
-			return true
-		}})
+		Intercept: rig.intercept(rewrite)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,6 +293,27 @@ func (rig *hostileRig) reach(t *testing.T, resolve []string, caFile string) {
 				return d.DialContext(ctx, network, rig.addr[strings.ToLower(host)])
 			},
 		},
+	}
+}
+
+// intercept answers each request with the simulator's own answer as rewrite
+// changed it; requests rewrite leaves alone, and the layer's own (passHeader),
+// go to the simulator.
+func (rig *hostileRig) intercept(rewrite func(r *http.Request, a *answer) bool) func(http.ResponseWriter, *http.Request) bool {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Header.Get(passHeader) != "" {
+			return false // the layer's own request: the simulator answers
+		}
+		a, ok := rig.real(r)
+		if !ok || !rewrite(r, &a) {
+			return false
+		}
+		for k, vs := range a.header {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(a.status)
+		_, _ = w.Write(a.body)
+		return true
 	}
 }
 
